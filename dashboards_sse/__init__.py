@@ -1,0 +1,33 @@
+"""Live Django dashboards over SSE, fanned out by Pushpin.
+
+Public API::
+
+    from dashboards_sse import Dashboard, Stat, Chart, push
+"""
+
+from __future__ import annotations
+
+from .components import Chart, Component, Stat
+from .dashboard import Dashboard
+from .exceptions import (
+    DashboardsSSEError,
+    InvalidValue,
+    PublishError,
+    UnknownComponent,
+    UnknownDashboard,
+)
+from .publish import Pushed, push
+
+__all__ = [
+    "Chart",
+    "Component",
+    "Dashboard",
+    "DashboardsSSEError",
+    "InvalidValue",
+    "PublishError",
+    "Pushed",
+    "Stat",
+    "UnknownComponent",
+    "UnknownDashboard",
+    "push",
+]

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.conf import settings
+from django.utils.module_loading import autodiscover_modules
+
+from . import conf
+
+
+class DashboardsSSEConfig(AppConfig):
+    name = "dashboards_sse"
+    verbose_name = "Live dashboards"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers system checks)
+
+        # django-eventstream reads these two settings itself; without storage it neither
+        # stores nor replays events, so we supply working defaults the user may override.
+        for name, value in (
+            ("EVENTSTREAM_STORAGE_CLASS", conf.STORAGE_CLASS),
+            ("EVENTSTREAM_CHANNELMANAGER_CLASS", conf.CHANNEL_MANAGER_CLASS),
+        ):
+            if not hasattr(settings, name):
+                setattr(settings, name, value)
+        autodiscover_modules("dashboards")

@@ -1,0 +1,94 @@
+"""Geometry for server-rendered SVG charts: points in, SVG coordinates and axis labels out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+
+WIDTH = 320
+HEIGHT = 120
+PAD_LEFT = 40
+PAD_RIGHT = 8
+PAD_TOP = 8
+PAD_BOTTOM = 18
+# x values above this are taken as Unix timestamps and labelled as times of day.
+EPOCH_THRESHOLD = 1e9
+
+
+@dataclass(frozen=True)
+class LinePlot:
+    width: int
+    height: int
+    line: str  # "x,y x,y ..." for <polyline points>
+    area: str  # closed path under the line for <path d>
+    y_top_label: str
+    y_bottom_label: str
+    x_first_label: str
+    x_last_label: str
+    last_x: float
+    last_y: float
+    count: int
+    plot_left: int = PAD_LEFT
+    plot_right: int = WIDTH - PAD_RIGHT
+    plot_top: int = PAD_TOP
+    plot_bottom: int = HEIGHT - PAD_BOTTOM
+
+
+def _label(value: float) -> str:
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _x_label(x: float) -> str:
+    if x > EPOCH_THRESHOLD:
+        moment = datetime.fromtimestamp(x, tz=timezone.get_current_timezone())
+        return moment.strftime("%H:%M:%S")
+    return _label(x)
+
+
+def plot_line(
+    points: list[tuple[float, float]], *, y_min: float | None = None, y_max: float | None = None
+) -> LinePlot | None:
+    """Scale points into the plot box; None when there is nothing to draw."""
+    if not points:
+        return None
+    xs = [p[0] for p in points]
+    ys = [p[1] for p in points]
+    low = min(ys) if y_min is None else y_min
+    high = max(ys) if y_max is None else y_max
+    if high <= low:  # flat series: give it a band so the line sits mid-height
+        low, high = low - 1, high + 1
+    x_low, x_high = xs[0], xs[-1]
+    x_span = (x_high - x_low) or 1.0
+    left, right = PAD_LEFT, WIDTH - PAD_RIGHT
+    top, bottom = PAD_TOP, HEIGHT - PAD_BOTTOM
+
+    def sx(x: float) -> float:
+        if len(points) == 1:
+            return float(right)
+        return left + (x - x_low) / x_span * (right - left)
+
+    def sy(y: float) -> float:
+        clamped = min(max(y, low), high)
+        return bottom - (clamped - low) / (high - low) * (bottom - top)
+
+    coords = [(round(sx(x), 1), round(sy(y), 1)) for x, y in points]
+    line = " ".join(f"{x},{y}" for x, y in coords)
+    area = f"M{coords[0][0]},{bottom} " + " ".join(f"L{x},{y}" for x, y in coords)
+    area += f" L{coords[-1][0]},{bottom} Z"
+    return LinePlot(
+        width=WIDTH,
+        height=HEIGHT,
+        line=line,
+        area=area,
+        y_top_label=_label(high),
+        y_bottom_label=_label(low),
+        x_first_label=_x_label(x_low),
+        x_last_label=_x_label(x_high),
+        last_x=coords[-1][0],
+        last_y=coords[-1][1],
+        count=len(points),
+    )

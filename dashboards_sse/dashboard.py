@@ -1,0 +1,145 @@
+"""Dashboard: a named set of components with one event channel and one permission rule."""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.apps import apps
+
+from . import registry
+from .components import Component
+from .exceptions import UnknownComponent
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+    from .publish import Pushed
+
+    User = AbstractBaseUser | AnonymousUser
+
+# Who may view a dashboard: None (anyone), a permission string ("shop.view_order"),
+# "login" (any authenticated user), or a callable taking the user.
+Permission = str | Callable[["User"], bool] | None
+LOGIN_REQUIRED = "login"
+
+
+def _default_slug(cls: type) -> str:
+    app_label = cls.__module__.split(".")[0]
+    if apps.apps_ready:
+        config = apps.get_containing_app_config(cls.__module__)
+        if config is not None:
+            app_label = config.label
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", cls.__name__).lower()
+    return f"{app_label}.{words}"
+
+
+class Dashboard:
+    """Subclass to declare a live dashboard::
+
+        class Sales(Dashboard):
+            title = "Sales today"
+            permission = "shop.view_order"
+            orders = Stat(label="Orders", value=lambda: Order.objects.today().count())
+
+    Subclasses register themselves (``abstract=True`` opts out). Never instantiated by users.
+    """
+
+    slug: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    permission: ClassVar[Permission] = None
+    # The event channel: one per dashboard, derived from the slug, never chosen by a client.
+    channel: ClassVar[str] = ""
+    components: ClassVar[dict[str, Component]] = {}
+    # Templates receive the class itself; without this they would instantiate it.
+    do_not_call_in_templates: ClassVar[bool] = True
+
+    def __init_subclass__(cls, abstract: bool = False, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        components: dict[str, Component] = {}
+        for base in reversed(cls.__mro__[1:]):
+            components.update(getattr(base, "components", {}))
+        for name, value in list(vars(cls).items()):
+            if isinstance(value, Component):
+                if name in _RESERVED or name.startswith("get_"):
+                    raise TypeError(
+                        f"{cls.__qualname__}.{name}: component name {name!r} clashes with a "
+                        f"Dashboard attribute; choose another name."
+                    )
+                components[name] = value
+        # Each dashboard owns its components: inherited ones are copied and bound to it.
+        for name, component in components.items():
+            if component.dashboard is not None and component.dashboard is not cls:
+                component = copy.copy(component)
+                setattr(cls, name, component)
+                components[name] = component
+            component.dashboard = cls
+        cls.components = components
+        if abstract:
+            return
+        if "slug" not in vars(cls) or not cls.slug:
+            cls.slug = _default_slug(cls)
+        if "title" not in vars(cls) or not cls.title:
+            cls.title = cls.__name__
+        cls.channel = f"dashboard.{cls.slug}"
+        registry.register(cls)
+
+    @classmethod
+    def get_component(cls, name: str) -> Component:
+        try:
+            return cls.components[name]
+        except KeyError:
+            known = ", ".join(cls.components) or "none"
+            raise UnknownComponent(
+                f"Dashboard {cls.slug!r} has no component {name!r}. Components: {known}."
+            ) from None
+
+    @classmethod
+    def push(cls, **values: Any) -> Pushed:
+        """Push several components at once: rendered once each, published together."""
+        from .publish import push
+
+        return push(cls, **values)
+
+    # -- providers ------------------------------------------------------------------------
+    @classmethod
+    def get_provider(cls, name: str) -> Callable[[], Any] | None:
+        """The value provider for a component: its ``value=`` callable or ``get_<name>_value``."""
+        component = cls.get_component(name)
+        if component.provider is not None:
+            return component.provider
+        method = getattr(cls, f"get_{name}_value", None)
+        if method is None:
+            return None
+        return getattr(cls(), f"get_{name}_value")  # type: ignore[no-any-return]
+
+    @classmethod
+    def provided_values(cls) -> dict[str, Any]:
+        """Call every provider: {component name: value}."""
+        values = {}
+        for name in cls.components:
+            provider = cls.get_provider(name)
+            if provider is not None:
+                values[name] = provider()
+        return values
+
+    # -- access ---------------------------------------------------------------------------
+    @classmethod
+    def user_can_view(cls, user: User | None) -> bool:
+        rule = cls.permission
+        if rule is None:
+            return True
+        if callable(rule):
+            from django.contrib.auth.models import AnonymousUser
+
+            return bool(rule(user if user is not None else AnonymousUser()))
+        if user is None or not user.is_authenticated:
+            return False
+        if rule == LOGIN_REQUIRED:
+            return True
+        return bool(user.has_perm(rule))
+
+
+_RESERVED = frozenset(name for name in vars(Dashboard) if not name.startswith("__"))

@@ -1,0 +1,104 @@
+"""Embedded mode: Django holds the stream itself, for quick starts without Pushpin.
+
+Events are read from django-eventstream's storage, so pushes from any process arrive (its own
+in-memory listeners only see pushes made inside the serving process). Under ASGI a stream is a
+coroutine; under WSGI (``runserver``) it holds one thread per viewer. Each viewer polls the
+database: for real audiences run Pushpin, which holds connections without Django.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+
+from asgiref.sync import sync_to_async
+from django_eventstream.storage import EventDoesNotExist
+from django_eventstream.utils import get_storage, make_id, sse_encode_event
+
+from .conf import Settings
+
+# Same preamble as Pushpin mode: padding defeats proxy buffering, then "stream-open".
+PREAMBLE = ":" + " " * 2048 + "\n\nevent: stream-open\ndata:\n\n"
+KEEP_ALIVE = "event: keep-alive\ndata:\n\n"
+PERMISSION_RECHECK_SECONDS = 30.0
+BATCH = 100
+
+
+class EmbeddedStream:
+    """Iterate (sync, WSGI) or async-iterate (ASGI) to stream a channel's events."""
+
+    def __init__(
+        self,
+        channel: str,
+        last_id: int | None,
+        config: Settings,
+        still_allowed: Callable[[], bool],
+    ) -> None:
+        self.channel = channel
+        self.last_id = last_id
+        self.config = config
+        self.still_allowed = still_allowed
+        self.last_sent = self.last_check = time.monotonic()
+        self.caught_up = False
+
+    def step(self) -> tuple[str, bool]:
+        """One look at storage: (body to send, stop?). Runs in a thread under ASGI."""
+        storage = get_storage()
+        body = ""
+        events = []
+        if self.last_id is None:
+            self.last_id = storage.get_current_id(self.channel)
+        else:
+            try:
+                events = storage.get_events(self.channel, self.last_id, limit=BATCH)
+            except EventDoesNotExist as exc:  # history expired: tell the client to reload
+                self.last_id = int(exc.current_id)
+                body += sse_encode_event(
+                    "stream-reset",
+                    {"channels": [self.channel]},
+                    event_id=make_id({self.channel: self.last_id}),
+                    json_encode=True,
+                )
+        for event in events:
+            self.last_id = event.id
+            body += sse_encode_event(
+                event.type, event.data, event_id=make_id({self.channel: event.id})
+            )
+        self.caught_up = len(events) < BATCH
+        now = time.monotonic()
+        if now - self.last_check >= PERMISSION_RECHECK_SECONDS:
+            self.last_check = now
+            if not self.still_allowed():
+                error = {"condition": "forbidden", "text": "Permission denied."}
+                return body + sse_encode_event(
+                    "stream-error", error, event_id="error", json_encode=True
+                ), True
+        if not body and now - self.last_sent >= self.config.keep_alive:
+            body = KEEP_ALIVE
+        if body:
+            self.last_sent = now
+        return body, False
+
+    def __iter__(self) -> Iterator[str]:
+        yield PREAMBLE
+        while True:
+            body, stop = self.step()
+            if body:
+                yield body
+            if stop:
+                return
+            if self.caught_up:
+                time.sleep(self.config.embedded_poll_interval)
+
+    async def __aiter__(self) -> AsyncIterator[str]:
+        step = sync_to_async(self.step)
+        yield PREAMBLE
+        while True:
+            body, stop = await step()
+            if body:
+                yield body
+            if stop:
+                return
+            if self.caught_up:
+                await asyncio.sleep(self.config.embedded_poll_interval)

@@ -1,0 +1,93 @@
+"""``manage.py dashboards_sse list | push | refresh`` — for cron jobs and shell scripts."""
+
+from __future__ import annotations
+
+import json
+import time
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from ...dashboard import Dashboard
+from ...exceptions import DashboardsSSEError
+from ...publish import push
+from ...registry import get_dashboard, get_dashboards
+
+
+def parse_value(text: str) -> Any:
+    """JSON, or a bare word taken as a string (``push ops status degraded``)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+class Command(BaseCommand):
+    help = "List dashboards' components, push a value, or refresh values from providers."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True, metavar="{list,push,refresh}")
+        sub.add_parser("list", help="One line per component: <dashboard> <component> <kind>.")
+        push_parser = sub.add_parser("push", help="Push one value (JSON; a bare word is a string).")
+        push_parser.add_argument("dashboard", help="Dashboard slug, as `list` prints it.")
+        push_parser.add_argument("component")
+        push_parser.add_argument("value")
+        refresh = sub.add_parser("refresh", help="Recompute every provider and push.")
+        refresh.add_argument("dashboards", nargs="*", metavar="dashboard")
+        refresh.add_argument(
+            "--every", type=float, metavar="SECONDS", help="Repeat until interrupted."
+        )
+
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
+        try:
+            if action == "list":
+                self.list_components()
+            elif action == "push":
+                self.push_one(options["dashboard"], options["component"], options["value"])
+            else:
+                self.refresh(options["dashboards"], options["every"])
+        except DashboardsSSEError as exc:
+            raise CommandError(str(exc)) from None
+
+    def list_components(self) -> None:
+        for dashboard in get_dashboards():
+            for name, component in dashboard.components.items():
+                self.stdout.write(f"{dashboard.slug} {name} {component.kind}")
+
+    def push_one(self, slug: str, name: str, text: str) -> None:
+        result = push(slug, **{name: parse_value(text)})
+        self.stdout.write(f"pushed {slug} {name} (event {result.event_ids[name]})")
+
+    def refresh(self, slugs: list[str], every: float | None) -> None:
+        dashboards = [get_dashboard(slug) for slug in slugs] or get_dashboards()
+        if every is not None and every <= 0:
+            raise CommandError("--every needs a positive number of seconds.")
+        if every is None:
+            failures = self.refresh_once(dashboards)
+            if failures:
+                raise CommandError(f"{failures} dashboard(s) failed to refresh (see above).")
+            return
+        try:
+            while True:
+                started = time.monotonic()
+                self.refresh_once(dashboards)
+                time.sleep(max(0.0, every - (time.monotonic() - started)))
+        except KeyboardInterrupt:
+            self.stdout.write("stopped")
+
+    def refresh_once(self, dashboards: list[type[Dashboard]]) -> int:
+        """Push every provider of each dashboard in one push; report failures and carry on."""
+        failures = 0
+        for dashboard in dashboards:
+            try:
+                values = dashboard.provided_values()
+                if values:
+                    push(dashboard, **values)
+            except DashboardsSSEError as exc:
+                failures += 1
+                self.stderr.write(f"{dashboard.slug}: {exc}")
+            except Exception as exc:  # a provider raised: say which, keep the loop alive
+                failures += 1
+                self.stderr.write(f"{dashboard.slug}: provider failed: {type(exc).__name__}: {exc}")
+        return failures

@@ -1,0 +1,55 @@
+"""The registry of declared dashboards, filled as Dashboard subclasses are defined."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .exceptions import UnknownDashboard
+
+if TYPE_CHECKING:
+    from .dashboard import Dashboard
+
+_dashboards: dict[str, type[Dashboard]] = {}
+
+
+def register(dashboard: type[Dashboard]) -> None:
+    existing = _dashboards.get(dashboard.slug)
+    if existing is not None and _path(existing) != _path(dashboard):
+        raise ImproperlyConfigured(
+            f"Two dashboards share the slug {dashboard.slug!r}: {_path(existing)} and "
+            f"{_path(dashboard)}. Set a distinct `slug = ...` on one of them."
+        )
+    _dashboards[dashboard.slug] = dashboard  # a re-imported module replaces its own class
+
+
+def unregister(dashboard: type[Dashboard]) -> None:
+    if _dashboards.get(dashboard.slug) is dashboard:
+        del _dashboards[dashboard.slug]
+
+
+def get_dashboard(slug: str | type[Dashboard]) -> type[Dashboard]:
+    """The dashboard class for a slug (a class is returned as is). Raises UnknownDashboard."""
+    if isinstance(slug, type):
+        return slug
+    try:
+        return _dashboards[slug]
+    except KeyError:
+        known = ", ".join(sorted(_dashboards)) or "none"
+        raise UnknownDashboard(f"No dashboard {slug!r}. Known dashboards: {known}.") from None
+
+
+def get_dashboards() -> list[type[Dashboard]]:
+    return [_dashboards[slug] for slug in sorted(_dashboards)]
+
+
+def dashboard_for_channel(channel: str) -> type[Dashboard] | None:
+    for dashboard in _dashboards.values():
+        if dashboard.channel == channel:
+            return dashboard
+    return None
+
+
+def _path(dashboard: type[Dashboard]) -> str:
+    return f"{dashboard.__module__}.{dashboard.__qualname__}"

@@ -1,0 +1,177 @@
+/* dashboards_sse client.
+ *
+ * htmx's SSE extension asks `htmx.createEventSource(url)` for a source and then only calls
+ * addEventListener / onopen / onerror / close on it. We hand it a ResilientSource that keeps
+ * one real EventSource alive per dashboard root and adds what the extension lacks:
+ *   - resume from the last event id on every reconnect (it drops it: htmx-extensions#184),
+ *     starting from the id the page was rendered with, so nothing pushed in between is missed;
+ *   - exponential backoff with full jitter and a cap, also after non-200 answers such as a
+ *     502 while Django restarts (a bare EventSource gives up on those for good);
+ *   - a status on the root (data-dsse-status: connecting, live, reconnecting, offline);
+ *   - a fresh page when the server says the history needed to resume has expired.
+ */
+(function () {
+  "use strict";
+
+  var CONNECTING = 0;
+  var OPEN = 1;
+  var CLOSED = 2;
+  var OFFLINE_AFTER_ATTEMPTS = 4;
+
+  function appendParam(url, name, value) {
+    return url + (url.indexOf("?") === -1 ? "?" : "&") + name + "=" + encodeURIComponent(value);
+  }
+
+  function ResilientSource(url, root) {
+    this.url = url;
+    this.root = root;
+    this.lastEventId = root ? root.getAttribute("data-dsse-last-event-id") || "" : "";
+    this.baseDelay = Number(root && root.getAttribute("data-dsse-backoff-base")) || 500;
+    this.maxDelay = Number(root && root.getAttribute("data-dsse-backoff-max")) || 30000;
+    this.withCredentials = true;
+    this.readyState = CONNECTING;
+    this.onopen = null;
+    this.onerror = null;
+    this.onmessage = null;
+    this.listeners = {};
+    this.attempt = 0;
+    this.timer = null;
+    this.inner = null;
+    this.connect();
+  }
+
+  ResilientSource.prototype.addEventListener = function (type, listener) {
+    (this.listeners[type] = this.listeners[type] || []).push(listener);
+    if (this.inner) this.forward(this.inner, type);
+  };
+
+  ResilientSource.prototype.removeEventListener = function (type, listener) {
+    var list = this.listeners[type] || [];
+    var index = list.indexOf(listener);
+    if (index !== -1) list.splice(index, 1);
+  };
+
+  ResilientSource.prototype.forward = function (inner, type) {
+    if (inner.dsseTypes[type]) return;
+    inner.dsseTypes[type] = true;
+    var self = this;
+    inner.addEventListener(type, function (event) {
+      if (inner !== self.inner) return;
+      if (event.lastEventId && event.lastEventId !== "error") {
+        self.lastEventId = event.lastEventId;
+        if (self.root) self.root.setAttribute("data-dsse-last-event-id", event.lastEventId);
+      }
+      (self.listeners[type] || []).slice().forEach(function (listener) {
+        listener.call(self, event);
+      });
+    });
+  };
+
+  ResilientSource.prototype.connect = function () {
+    var self = this;
+    var url = this.lastEventId ? appendParam(this.url, "lastEventId", this.lastEventId) : this.url;
+    var inner = new EventSource(url, { withCredentials: true });
+    inner.dsseTypes = {};
+    this.inner = inner;
+    Object.keys(this.listeners).forEach(function (type) { self.forward(inner, type); });
+
+    inner.addEventListener("stream-reset", function () {
+      // The history needed to resume is gone: the HTML on screen may be stale.
+      if (inner === self.inner) window.location.reload();
+    });
+    inner.addEventListener("stream-error", function (event) {
+      if (inner !== self.inner) return;
+      var condition = "";
+      try { condition = JSON.parse(event.data).condition; } catch (e) { /* not JSON */ }
+      if (condition === "forbidden") {
+        self.close();
+        self.setStatus("offline");
+      } else {
+        inner.close();
+        self.scheduleReconnect();
+      }
+    });
+    inner.onopen = function (event) {
+      if (inner !== self.inner) return;
+      self.readyState = OPEN;
+      self.attempt = 0;
+      self.setStatus("live");
+      if (self.onopen) self.onopen(event);
+    };
+    inner.onerror = function (event) {
+      if (inner !== self.inner || self.readyState === CLOSED) return;
+      // Take reconnection over from the browser: its retry keeps no backoff and stops for good
+      // on a non-200 answer. readyState stays CONNECTING so htmx does not build a new source.
+      inner.close();
+      self.scheduleReconnect();
+      if (self.onerror) self.onerror(event);
+    };
+  };
+
+  ResilientSource.prototype.scheduleReconnect = function () {
+    if (this.readyState === CLOSED || this.timer !== null) return;
+    var self = this;
+    this.readyState = CONNECTING;
+    this.attempt += 1;
+    var offline = this.attempt >= OFFLINE_AFTER_ATTEMPTS || navigator.onLine === false;
+    this.setStatus(offline ? "offline" : "reconnecting");
+    var ceiling = Math.min(this.maxDelay, this.baseDelay * Math.pow(2, this.attempt - 1));
+    var delay = Math.random() * ceiling; // full jitter: viewers do not come back in lockstep
+    this.timer = window.setTimeout(function () { self.reconnectNow(); }, delay);
+  };
+
+  ResilientSource.prototype.reconnectNow = function () {
+    if (this.readyState === CLOSED) return;
+    if (this.timer !== null) window.clearTimeout(this.timer);
+    this.timer = null;
+    if (this.inner) this.inner.close();
+    this.connect();
+  };
+
+  ResilientSource.prototype.close = function () {
+    this.readyState = CLOSED;
+    if (this.timer !== null) window.clearTimeout(this.timer);
+    this.timer = null;
+    if (this.inner) this.inner.close();
+    this.setStatus("offline");
+  };
+
+  ResilientSource.prototype.setStatus = function (status) {
+    if (!this.root) return;
+    this.root.setAttribute("data-dsse-status", status);
+    var text = this.root.querySelector(".dsse-status-text");
+    if (text) text.textContent = status;
+  };
+
+  var sources = [];
+
+  function findRoot(url) {
+    var roots = document.querySelectorAll("[data-dsse-root]");
+    for (var i = 0; i < roots.length; i++) {
+      if (roots[i].getAttribute("sse-connect") === url && !roots[i].dsseSource) return roots[i];
+    }
+    return null;
+  }
+
+  function createEventSource(url) {
+    var root = findRoot(url);
+    if (!root) return new EventSource(url, { withCredentials: true });
+    var source = new ResilientSource(url, root);
+    root.dsseSource = source;
+    sources.push(source);
+    return source;
+  }
+
+  window.addEventListener("online", function () {
+    sources.forEach(function (source) {
+      if (source.readyState === CONNECTING && source.timer !== null) source.reconnectNow();
+    });
+  });
+
+  if (typeof htmx === "undefined") {
+    console.error("dashboards_sse: htmx is not loaded; use {% dashboards_sse_head %}.");
+    return;
+  }
+  htmx.createEventSource = createEventSource;
+  window.dashboardsSSE = { ResilientSource: ResilientSource, sources: sources };
+})();

@@ -1,0 +1,131 @@
+"""Template tags: ``{% dashboards_sse_head %}``, ``{% dashboard %}``, ``{% component %}`` and the
+``{% dashboard_stream %}`` block for custom layouts. Each live root opens one SSE connection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.template.base import Parser, Token
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django_htmx.jinja import htmx_script
+
+from ..conf import get_settings
+from ..dashboard import Dashboard
+from ..registry import get_dashboard
+from ..snapshot import Snapshot, take_snapshot
+
+register = template.Library()
+
+SNAPSHOT_KEY = "_dashboards_sse_snapshot"
+
+
+@register.simple_tag(takes_context=True)
+def dashboards_sse_head(context: template.Context) -> SafeString:
+    """htmx 2 and its SSE extension (django-htmx's static files), our client script and styles."""
+    nonce = context.get("csp_nonce")
+    nonce_attr = format_html(' nonce="{}"', nonce) if nonce else ""
+    return mark_safe(
+        format_html('<link rel="stylesheet" href="{}">', static("dashboards_sse/dashboards_sse.css"))
+        + htmx_script(extensions="hx-sse", nonce=nonce)
+        + format_html(
+            '<script src="{}" defer{}></script>',
+            static("dashboards_sse/dashboards_sse.js"),
+            nonce_attr,
+        )
+    )
+
+
+def _user(context: template.Context) -> Any:
+    request = context.get("request")
+    return getattr(request, "user", None)
+
+
+def _wrap(dashboard: type[Dashboard], snapshot: Snapshot, content: str) -> SafeString:
+    config = get_settings()
+    return SafeString(
+        render_to_string(
+            "dashboards_sse/stream_root.html",
+            {
+                "dashboard": dashboard,
+                "snapshot": snapshot,
+                "stream_url": reverse("dashboards_sse:stream", args=[dashboard.slug]),
+                "backoff_base": config.reconnect_base_ms,
+                "backoff_max": config.reconnect_max_ms,
+                "content": SafeString(content),
+            },
+        )
+    )
+
+
+def _forbidden(dashboard: type[Dashboard]) -> SafeString:
+    return SafeString(render_to_string("dashboards_sse/forbidden.html", {"dashboard": dashboard}))
+
+
+@register.simple_tag(takes_context=True)
+def dashboard(context: template.Context, slug: str | type[Dashboard]) -> SafeString:
+    """The whole dashboard, live: ``{% dashboard "shop.sales" %}``."""
+    board = get_dashboard(slug)
+    if not board.user_can_view(_user(context)):
+        return _forbidden(board)
+    snapshot = take_snapshot(board)
+    content = render_to_string(
+        "dashboards_sse/dashboard.html", {"dashboard": board, "snapshot": snapshot}
+    )
+    return _wrap(board, snapshot, content)
+
+
+@register.simple_tag(takes_context=True)
+def component(context: template.Context, *args: str) -> SafeString:
+    """One live component: ``{% component "shop.sales" "orders" %}``, or ``{% component "orders" %}``
+    inside ``{% dashboard_stream %}`` (which shares one connection among its components)."""
+    snapshot: Snapshot | None = context.get(SNAPSHOT_KEY)
+    if len(args) == 1 and snapshot is not None:
+        name = args[0]
+        item = next((i for i in snapshot.components if i.component.name == name), None)
+        if item is None:  # raises UnknownComponent with the list of names
+            snapshot.dashboard.get_component(name)
+        return SafeString(render_to_string("dashboards_sse/component.html", {"item": item}))
+    if len(args) != 2:
+        raise template.TemplateSyntaxError(
+            "{% component %} takes a dashboard slug and a component name, "
+            "or just a name inside {% dashboard_stream %}."
+        )
+    board = get_dashboard(args[0])
+    board.get_component(args[1])
+    if not board.user_can_view(_user(context)):
+        return _forbidden(board)
+    single = take_snapshot(board, [args[1]])
+    html = render_to_string("dashboards_sse/component.html", {"item": single.components[0]})
+    return _wrap(board, single, html)
+
+
+class DashboardStreamNode(template.Node):
+    def __init__(self, slug: template.base.FilterExpression, nodelist: template.NodeList):
+        self.slug = slug
+        self.nodelist = nodelist
+
+    def render(self, context: template.Context) -> str:
+        board = get_dashboard(self.slug.resolve(context))
+        if not board.user_can_view(_user(context)):
+            return _forbidden(board)
+        snapshot = take_snapshot(board)
+        with context.push({SNAPSHOT_KEY: snapshot, "dashboard": board}):
+            content = self.nodelist.render(context)
+        return _wrap(board, snapshot, content)
+
+
+@register.tag("dashboard_stream")
+def dashboard_stream(parser: Parser, token: Token) -> DashboardStreamNode:
+    """``{% dashboard_stream "shop.sales" %}...{% component "orders" %}...{% enddashboard_stream %}``:
+    your own layout, one connection for every component inside."""
+    bits = token.split_contents()
+    if len(bits) != 2:
+        raise template.TemplateSyntaxError("{% dashboard_stream %} takes one dashboard slug.")
+    nodelist = parser.parse(("enddashboard_stream",))
+    parser.delete_first_token()
+    return DashboardStreamNode(parser.compile_filter(bits[1]), nodelist)

@@ -1,0 +1,112 @@
+"""The dashboard page and its stream.
+
+The stream is answered one of three ways: a request that came through Pushpin (verified
+``Grip-Sig``) gets GRIP hold instructions from django-eventstream and Django is done at once;
+a direct request gets 403 when Pushpin is required (the default with ``GRIP_URL``), otherwise
+Django streams it itself (embedded mode).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.handlers.asgi import ASGIRequest
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseBase,
+    HttpResponseForbidden,
+    HttpResponseNotFound,
+    StreamingHttpResponse,
+)
+from django.shortcuts import render
+
+from .conf import get_settings
+from .dashboard import Dashboard
+from .embedded import EmbeddedStream
+from .exceptions import UnknownDashboard
+from .registry import get_dashboard
+from .resume import InvalidEventId, parse_last_event_id, valid_es_meta
+
+
+def _dashboard_or_404(slug: str) -> type[Dashboard]:
+    try:
+        return get_dashboard(slug)
+    except UnknownDashboard as exc:
+        raise Http404(str(exc)) from None
+
+
+def dashboard_page(request: HttpRequest, slug: str) -> HttpResponse:
+    dashboard = _dashboard_or_404(slug)
+    if not dashboard.user_can_view(request.user):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        raise PermissionDenied(f"You may not view the dashboard {slug!r}.")
+    return render(request, "dashboards_sse/page.html", {"dashboard": dashboard})
+
+
+def _text(response_class: type[HttpResponse], message: str) -> HttpResponse:
+    return response_class(message + "\n", content_type="text/plain; charset=utf-8")
+
+
+def _stream_user(request: HttpRequest) -> Any:
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
+async def dashboard_stream(request: HttpRequest, slug: str) -> HttpResponseBase:
+    try:
+        dashboard = get_dashboard(slug)
+    except UnknownDashboard as exc:
+        return _text(HttpResponseNotFound, str(exc))
+    config = get_settings()
+    grip = getattr(request, "grip", None)
+    proxied = bool(grip and grip.proxied)
+    if request.META.get("HTTP_GRIP_SIG") and not (grip and grip.signed):
+        return _text(
+            HttpResponseForbidden,
+            "Grip-Sig did not verify: the request did not come from our Pushpin "
+            "(or GRIP_URL's key differs from Pushpin's sig_key).",
+        )
+    if not proxied and config.pushpin_required:
+        return _text(
+            HttpResponseForbidden,
+            "This stream is served through Pushpin: open it via the proxy, not Django directly.",
+        )
+    try:
+        last_id = parse_last_event_id(request, dashboard.channel)
+    except InvalidEventId as exc:
+        return _text(HttpResponseBadRequest, str(exc))
+
+    if request.GET.get("es-meta"):
+        # Pushpin's follow-up requests carry the user in a token django-eventstream signed;
+        # it re-applies the permission with that user (see channels.py). A bad token is 400.
+        if not proxied or not valid_es_meta(request.GET["es-meta"]):
+            return _text(HttpResponseBadRequest, "Invalid or expired es-meta token.")
+        user = None
+    else:
+        user = await sync_to_async(_stream_user)(request)
+        if not await sync_to_async(dashboard.user_can_view)(user):
+            return _text(HttpResponseForbidden, f"You may not view the dashboard {slug!r}.")
+
+    if proxied:
+        from django_eventstream.views import events
+
+        response: HttpResponseBase = await sync_to_async(events)(
+            request, channels=[dashboard.channel]
+        )
+        return response
+
+    stream = EmbeddedStream(
+        dashboard.channel, last_id, config, lambda: dashboard.user_can_view(user)
+    )
+    body = stream.__aiter__() if isinstance(request, ASGIRequest) else iter(stream)
+    response = StreamingHttpResponse(body, content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"
+    return response

@@ -1,0 +1,119 @@
+"""End to end through a real Pushpin: a short-lived process pushes, a held stream receives."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import jwt
+
+from tests.live import Stack, free_port
+from tests.sse import SSEClient
+
+STREAM = "/dashboards/testapp.ops/stream/"
+
+
+def open_stream(stack: Stack, query: str = "") -> SSEClient:
+    client = SSEClient(stack.proxy_url + STREAM + query)
+    assert client.status == 200, client.body()
+    client.wait_for("stream-open")
+    return client
+
+
+def test_cli_push_reaches_held_stream(stack: Stack) -> None:
+    with open_stream(stack) as client:
+        done = stack.manage("dashboards_sse", "push", "testapp.ops", "cpu", "12.5")
+        assert done.returncode == 0, done.stderr
+        event = client.wait_for("cpu", contains="12.5")
+        assert re.fullmatch(r"dashboard\.testapp\.ops:\d+", event.id or "")
+        assert 'class="dsse-number">12.5<' in event.data
+
+
+def test_several_components_pushed_in_one_call(stack: Stack) -> None:
+    with open_stream(stack) as client:
+        done = stack.run_python("Dashboard; push('testapp.ops', cpu=71, status='degraded')")
+        assert done.returncode == 0, done.stderr
+        cpu = client.wait_for("cpu", contains="71")
+        status = client.wait_for("status", contains="degraded")
+        first, second = (int(e.id.rsplit(":", 1)[1]) for e in (cpu, status))  # type: ignore[union-attr]
+        assert second == first + 1
+
+
+def test_chart_points_appended_by_separate_processes(stack: Stack) -> None:
+    with open_stream(stack) as client:
+        for y in (10, 20):
+            done = stack.manage("dashboards_sse", "push", "testapp.ops", "latency",
+                                f"[{time.time()}, {y}]")
+            assert done.returncode == 0, done.stderr
+        first = client.wait_for("latency")
+        second = client.wait_for("latency")
+        count = [int(re.search(r'data-points="(\d+)"', e.data).group(1))  # type: ignore[union-attr]
+                 for e in (first, second)]
+        assert count[1] == min(count[0] + 1, 5)  # window=5
+        assert "<svg" in second.data and "<polyline" in second.data
+
+
+def test_push_then_os_exit_is_delivered(stack: Stack) -> None:
+    with open_stream(stack) as client:
+        done = stack.run_python("import os\npush('testapp.ops', cpu=33.3)\nos._exit(0)")
+        assert done.returncode == 0, done.stderr
+        client.wait_for("cpu", contains="33.3")
+
+
+def test_reconnect_with_last_event_id_replays_missed_updates(stack: Stack) -> None:
+    with open_stream(stack) as client:
+        stack.manage("dashboards_sse", "push", "testapp.ops", "cpu", "1")
+        last_seen = client.wait_for("cpu", contains=">1.0<").id
+    stack.manage("dashboards_sse", "push", "testapp.ops", "cpu", "2")  # nobody connected
+    with open_stream(stack, f"?lastEventId={last_seen}") as client:
+        replayed = client.wait_for("cpu", contains=">2.0<")
+        assert int(replayed.id.rsplit(":", 1)[1]) == int(last_seen.rsplit(":", 1)[1]) + 1  # type: ignore[union-attr]
+
+
+def test_page_through_pushpin_renders_last_pushed_state(stack: Stack) -> None:
+    stack.manage("dashboards_sse", "push", "testapp.ops", "cpu", "64.5")
+    with SSEClient(stack.proxy_url + "/dashboards/testapp.ops/") as page:
+        assert page.status == 200
+        html = page.body()
+    assert ">64.5<" in html
+    assert html.count("sse-connect=") == 1
+
+
+def test_direct_stream_request_is_refused_at_once(stack: Stack) -> None:
+    started = time.monotonic()
+    with SSEClient(stack.django_url + STREAM) as client:
+        assert client.status == 403
+        assert "through Pushpin" in client.body()
+    assert time.monotonic() - started < 5
+
+
+def test_forged_grip_sig_is_refused(stack: Stack) -> None:
+    forged = jwt.encode({"iss": "pushpin", "exp": int(time.time()) + 60}, "x" * 40)
+    for header in (forged, "garbage"):
+        with SSEClient(stack.django_url + STREAM, headers={"Grip-Sig": header}) as client:
+            assert client.status == 403
+            assert "Grip-Sig did not verify" in client.body()
+
+
+def test_unknown_dashboard_stream_is_404_through_pushpin(stack: Stack) -> None:
+    with SSEClient(stack.proxy_url + "/dashboards/nope/stream/") as client:
+        assert client.status == 404
+        assert "No dashboard 'nope'" in client.body()
+
+
+def test_malformed_last_event_id_is_400_through_pushpin(stack: Stack) -> None:
+    with SSEClient(stack.proxy_url + STREAM, headers={"Last-Event-ID": "x:y:z"}) as client:
+        assert client.status == 400
+
+
+def test_push_fails_clearly_when_pushpin_unreachable(stack: Stack) -> None:
+    unreachable = {
+        "DSSE_GRIP_URL": f"http://127.0.0.1:{free_port()}?key={stack.key}",
+    }
+    started = time.monotonic()
+    failed = stack.manage("dashboards_sse", "push", "testapp.ops", "cpu", "6", env=unreachable)
+    assert failed.returncode != 0
+    assert "did not accept the update" in failed.stderr
+    assert "Traceback" not in failed.stderr
+    assert len(failed.stderr.strip().splitlines()) == 1
+    assert time.monotonic() - started < 30  # bounded retry (PUBLISH_TIMEOUT 5 s), never a hang

@@ -1,0 +1,159 @@
+"""Real servers for integration and browser tests: Pushpin from our pushpin/ config and Django
+under uvicorn, on ports chosen per run, loopback only, each stopped by its PID."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"process {process.args!r} exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"port {port} not open after {timeout}s for {process.args!r}")
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
+    """SIGTERM by PID (Pushpin's runner needs it to stop its children), then its group."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            pass
+    try:  # anything left of the process group (started with start_new_session)
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    if process.poll() is None:
+        process.wait(5)
+
+
+@dataclass
+class Stack:
+    """A Pushpin in front of a Django server sharing one sqlite database with publishers."""
+
+    workdir: Path
+    key: str = field(default_factory=lambda: secrets.token_urlsafe(36))
+    proxy_port: int = field(default_factory=free_port)
+    publish_port: int = field(default_factory=free_port)
+    django_port: int = field(default_factory=free_port)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @property
+    def grip_url(self) -> str:
+        return f"http://127.0.0.1:{self.publish_port}?key={self.key}"
+
+    @property
+    def proxy_url(self) -> str:
+        return f"http://127.0.0.1:{self.proxy_port}"
+
+    @property
+    def django_url(self) -> str:
+        return f"http://127.0.0.1:{self.django_port}"
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            DJANGO_SETTINGS_MODULE="tests.settings",
+            DSSE_TEST_DB=str(self.workdir / "db.sqlite3"),
+            DSSE_GRIP_URL=self.grip_url,
+            PYTHONPATH=str(REPO),
+        )
+        env.update(extra)
+        return env
+
+    def _start(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+        log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 (closed with the process)
+        process = subprocess.Popen(
+            args, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        self.processes[name] = process
+        return process
+
+    def migrate(self) -> None:
+        subprocess.run(
+            [PYTHON, "-m", "django", "migrate", "-v0"], cwd=REPO, env=self.env(), check=True
+        )
+
+    def start_pushpin(self) -> None:
+        env = self.env(
+            PUSHPIN_HTTP=f"127.0.0.1:{self.proxy_port}",
+            PUSHPIN_PUBLISH_ADDR="127.0.0.1",
+            PUSHPIN_PUBLISH_PORT=str(self.publish_port),
+            PUSHPIN_ORIGIN=f"127.0.0.1:{self.django_port}",
+            PUSHPIN_RUN_DIR=str(self.workdir / "pushpin"),
+            PUSHPIN_SIG_KEY=self.key,
+        )
+        process = self._start("pushpin", ["sh", str(REPO / "pushpin" / "run")], env)
+        wait_for_port(self.proxy_port, process)
+        wait_for_port(self.publish_port, process)
+
+    def start_django(self) -> None:
+        args = [
+            PYTHON, "-m", "uvicorn", "tests.asgi:application", "--host", "127.0.0.1",
+            "--port", str(self.django_port), "--log-level", "warning",
+        ]
+        wait_for_port(self.django_port, self._start("django", args, self.env()))
+
+    def stop(self, name: str) -> None:
+        process = self.processes.pop(name, None)
+        if process is not None:
+            stop(process)
+
+    def stop_all(self) -> None:
+        for name in list(self.processes):
+            self.stop(name)
+
+    def run_python(self, code: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        """Run a short-lived publisher process (Django set up, our API imported)."""
+        prelude = "import django; django.setup()\nfrom dashboards_sse import *\n"
+        return subprocess.run(
+            [PYTHON, "-c", prelude + code], cwd=REPO, env=self.env(),
+            capture_output=True, text=True, timeout=timeout,
+        )
+
+    def manage(
+        self, *args: str, timeout: float = 60, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [PYTHON, "-m", "django", *args], cwd=REPO, env=self.env(**(env or {})),
+            capture_output=True, text=True, timeout=timeout,
+        )
+
+
+def running_stack(workdir: Path) -> Iterator[Stack]:
+    stack = Stack(workdir)
+    try:
+        stack.migrate()
+        stack.start_django()
+        stack.start_pushpin()
+        yield stack
+    finally:
+        stack.stop_all()

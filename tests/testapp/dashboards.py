@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from dashboards_sse import Chart, Dashboard, Stat
+
+
+class Ops(Dashboard):
+    title = "Operations"
+
+    cpu = Stat(label="CPU", unit="%", decimals=1)
+    status = Stat(label="Status", text=True)
+    requests = Stat(label="Requests", value=lambda: 42)
+    latency = Chart(label="Latency", unit="ms", window=5)
+
+
+class Secret(Dashboard):
+    title = "Secret"
+    permission = "testapp.view_secret"
+
+    level = Stat(label="Level")

@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from django.contrib.staticfiles.views import serve
+from django.urls import include, path, re_path
+from django.views.generic import TemplateView
+
+urlpatterns = [
+    path("dashboards/", include("dashboards_sse.urls")),
+    path("custom/", TemplateView.as_view(template_name="custom.html")),
+    # Static files straight from the app folders, also with DEBUG off (tests only).
+    re_path(r"^static/(?P<path>.*)$", serve, {"insecure": True}),
+]
