@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -36,6 +37,16 @@ class LinePlot:
     plot_bottom: int = HEIGHT - PAD_BOTTOM
 
 
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 x 10^k that is >= value (value > 0): a readable axis top."""
+    exponent = math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        candidate = step * 10.0**exponent
+        if candidate >= value * (1 - 1e-9):
+            return candidate
+    return 10.0 ** (exponent + 1)
+
+
 def _label(value: float) -> str:
     if abs(value) >= 1000:
         return f"{value:,.0f}"
@@ -57,8 +68,13 @@ def plot_line(
         return None
     xs = [p[0] for p in points]
     ys = [p[1] for p in points]
-    low = min(ys) if y_min is None else y_min
-    high = max(ys) if y_max is None else y_max
+    low, high = y_min, y_max
+    if low is None:  # start at zero for non-negative data, else at a readable floor
+        low = 0.0 if min(ys) >= 0 else -nice_ceiling(-min(ys))
+    if high is None and max(ys) > 0:
+        high = nice_ceiling(max(ys))
+    elif high is None:
+        high = max(ys)
     if high <= low:  # flat series: give it a band so the line sits mid-height
         low, high = low - 1, high + 1
     x_low, x_high = xs[0], xs[-1]

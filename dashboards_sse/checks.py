@@ -18,36 +18,44 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
     errors: list[checks.CheckMessage] = []
     for app in ("django_eventstream", "django_htmx"):
         if app not in settings.INSTALLED_APPS:
-            errors.append(checks.Error(
-                f"{app!r} is not in INSTALLED_APPS.",
-                hint=f"Add {app!r}: dashboards_sse needs its models or static files.",
-                id="dashboards_sse.E001",
-            ))
+            errors.append(
+                checks.Error(
+                    f"{app!r} is not in INSTALLED_APPS.",
+                    hint=f"Add {app!r}: dashboards_sse needs its models or static files.",
+                    id="dashboards_sse.E001",
+                )
+            )
     config = get_settings()
     if not config.grip_url:
         return errors
     middleware = list(getattr(settings, "MIDDLEWARE", []))
     if GRIP_MIDDLEWARE not in middleware:
-        errors.append(checks.Error(
-            "GRIP_URL is set but django_grip.GripMiddleware is not in MIDDLEWARE.",
-            hint="Add 'django_grip.GripMiddleware' at the top of MIDDLEWARE, or the streams "
-                 "cannot tell Pushpin's requests from direct ones.",
-            id="dashboards_sse.E002",
-        ))
+        errors.append(
+            checks.Error(
+                "GRIP_URL is set but django_grip.GripMiddleware is not in MIDDLEWARE.",
+                hint="Add 'django_grip.GripMiddleware' at the top of MIDDLEWARE, or the streams "
+                "cannot tell Pushpin's requests from direct ones.",
+                id="dashboards_sse.E002",
+            )
+        )
     key = config.signing_key or ""
     if len(key.encode()) < MIN_KEY_BYTES or key == "changeme":
-        errors.append(checks.Error(
-            f"GRIP_URL needs a signing key of at least {MIN_KEY_BYTES} bytes "
-            "(?key=..., the same value as Pushpin's sig_key).",
-            hint="Without it anybody can forge Grip-Sig and bypass Pushpin. "
-                 "`sh pushpin/run --print-key` prints the key our Pushpin config uses.",
-            id="dashboards_sse.E003",
-        ))
+        errors.append(
+            checks.Error(
+                f"GRIP_URL needs a signing key of at least {MIN_KEY_BYTES} bytes "
+                "(?key=..., the same value as Pushpin's sig_key).",
+                hint="Without it anybody can forge Grip-Sig and bypass Pushpin. "
+                "`sh pushpin/run --print-key` prints the key our Pushpin config uses.",
+                id="dashboards_sse.E003",
+            )
+        )
     if getattr(settings, "GRIP_PROXIES", None):
-        errors.append(checks.Error(
-            "Both GRIP_URL and GRIP_PROXIES are set.",
-            hint="django-grip then appends GRIP_URL to GRIP_PROXIES on every request "
-                 "(the list grows without end). Set only GRIP_URL.",
-            id="dashboards_sse.E004",
-        ))
+        errors.append(
+            checks.Error(
+                "Both GRIP_URL and GRIP_PROXIES are set.",
+                hint="django-grip then appends GRIP_URL to GRIP_PROXIES on every request "
+                "(the list grows without end). Set only GRIP_URL.",
+                id="dashboards_sse.E004",
+            )
+        )
     return errors

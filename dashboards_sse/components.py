@@ -163,9 +163,13 @@ class Stat(Component):
         if state is None:
             return context
         value, change = state["value"], state.get("change")
-        context["display"] = value if isinstance(value, str) else format_number(value, self.decimals)
+        context["display"] = (
+            value if isinstance(value, str) else format_number(value, self.decimals)
+        )
         if isinstance(change, int | float):
-            context["change_display"] = ("+" if change > 0 else "") + format_number(change, self.decimals)
+            context["change_display"] = ("+" if change > 0 else "") + format_number(
+                change, self.decimals
+            )
             context["trend"] = "up" if change > 0 else "down" if change < 0 else "flat"
         elif change:
             context["change_display"] = change
@@ -200,7 +204,9 @@ class Chart(Component):
     ) -> None:
         super().__init__(label=label, value=value, template_name=template_name)
         if not 2 <= window <= self.MAX_WINDOW:
-            raise ValueError(f"Chart window must be between 2 and {self.MAX_WINDOW}, not {window}.")
+            raise ValueError(
+                f"Chart window must be between 2 and {self.MAX_WINDOW}, not {window}."
+            )
         self.unit = unit
         self.window = window
         self.decimals = decimals
@@ -215,8 +221,11 @@ class Chart(Component):
         points: Any = None,
         series: Any = None,
     ) -> Pushed:
-        given = {k: v for k, v in {"point": point, "points": points, "series": series}.items()
-                 if v is not None}
+        given = {
+            k: v
+            for k, v in {"point": point, "points": points, "series": series}.items()
+            if v is not None
+        }
         if value is not None:
             given["value"] = value
         if len(given) != 1:
@@ -262,4 +271,3 @@ class Chart(Component):
             last = points[-1][1]
             context["latest"] = format_number(last, self.decimals)
         return context
-

@@ -44,8 +44,9 @@ def take_snapshot(dashboard: type[Dashboard], names: list[str] | None = None) ->
     last_event_id = current_event_id(dashboard)
     wanted = names if names is not None else list(dashboard.components)
     states = dict(
-        ComponentState.objects.filter(dashboard=dashboard.slug, component__in=wanted)
-        .values_list("component", "state")
+        ComponentState.objects.filter(dashboard=dashboard.slug, component__in=wanted).values_list(
+            "component", "state"
+        )
     )
     rendered = []
     for name in wanted:

@@ -31,7 +31,7 @@ def _get_session() -> requests.Session:
 
 
 def publish_items(items: list[dict[str, Any]], config: Settings) -> None:
-    """POST ``items`` to Pushpin; retry connection errors and 5xx until the time budget is spent."""
+    """POST ``items`` to Pushpin; retry connection errors and 5xx within the time budget."""
     url = config.publish_url
     if url is None or not items:
         return

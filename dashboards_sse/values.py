@@ -56,8 +56,9 @@ def as_point(value: Any, where: str) -> Point:
             raise InvalidValue(f"{where}: a point needs exactly the keys x and y, got {value!r}.")
         value = (value["x"], value["y"])
     if isinstance(value, str | bytes) or not isinstance(value, Sequence) or len(value) != 2:
-        raise InvalidValue(f"{where}: a point is (x, y) or {{'x': ..., 'y': ...}}, "
-                           f"got {describe(value)}.")
+        raise InvalidValue(
+            f"{where}: a point is (x, y) or {{'x': ..., 'y': ...}}, got {describe(value)}."
+        )
     return (as_timestamp(value[0], where), as_number(value[1], where, "a number for y"))
 
 

@@ -3,6 +3,7 @@ under uvicorn, on ports chosen per run, loopback only, each stopped by its PID."
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
@@ -41,14 +42,11 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
     """SIGTERM by PID (Pushpin's runner needs it to stop its children), then its group."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            pass
-    try:  # anything left of the process group (started with start_new_session)
+    # anything left of the process group (started with start_new_session)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
     if process.poll() is None:
         process.wait(5)
 
@@ -90,7 +88,11 @@ class Stack:
     def _start(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
         log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 (closed with the process)
         process = subprocess.Popen(
-            args, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+            args,
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         log.close()
@@ -117,8 +119,16 @@ class Stack:
 
     def start_django(self) -> None:
         args = [
-            PYTHON, "-m", "uvicorn", "tests.asgi:application", "--host", "127.0.0.1",
-            "--port", str(self.django_port), "--log-level", "warning",
+            PYTHON,
+            "-m",
+            "uvicorn",
+            "tests.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.django_port),
+            "--log-level",
+            "warning",
         ]
         wait_for_port(self.django_port, self._start("django", args, self.env()))
 
@@ -135,16 +145,24 @@ class Stack:
         """Run a short-lived publisher process (Django set up, our API imported)."""
         prelude = "import django; django.setup()\nfrom dashboards_sse import *\n"
         return subprocess.run(
-            [PYTHON, "-c", prelude + code], cwd=REPO, env=self.env(),
-            capture_output=True, text=True, timeout=timeout,
+            [PYTHON, "-c", prelude + code],
+            cwd=REPO,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
 
     def manage(
         self, *args: str, timeout: float = 60, env: dict[str, str] | None = None
     ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [PYTHON, "-m", "django", *args], cwd=REPO, env=self.env(**(env or {})),
-            capture_output=True, text=True, timeout=timeout,
+            [PYTHON, "-m", "django", *args],
+            cwd=REPO,
+            env=self.env(**(env or {})),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
 
 

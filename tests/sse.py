@@ -22,7 +22,9 @@ class SSEClient:
         self.sock = socket.create_connection((parts.hostname, parts.port), timeout=timeout)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         lines = [
-            f"GET {path} HTTP/1.1", f"Host: {parts.netloc}", "Accept: text/event-stream",
+            f"GET {path} HTTP/1.1",
+            f"Host: {parts.netloc}",
+            "Accept: text/event-stream",
             "Connection: close",
         ]
         lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
@@ -105,11 +107,13 @@ class SSEClient:
                 name, _, value = line.partition(":")
                 fields.setdefault(name, []).append(value[1:] if value.startswith(" ") else value)
             if fields:
-                out.append(Event(
-                    type=fields.get("event", ["message"])[0],
-                    data="\n".join(fields.get("data", [])),
-                    id=fields.get("id", [None])[0],
-                ))
+                out.append(
+                    Event(
+                        type=fields.get("event", ["message"])[0],
+                        data="\n".join(fields.get("data", [])),
+                        id=fields.get("id", [None])[0],
+                    )
+                )
         return out
 
     def wait_for(self, event_type: str, timeout: float = 10, contains: str = "") -> Event:

@@ -4,25 +4,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='ComponentState',
+            name="ComponentState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('dashboard', models.CharField(max_length=200)),
-                ('component', models.CharField(max_length=100)),
-                ('state', models.JSONField()),
-                ('event_id', models.BigIntegerField(default=0)),
-                ('updated', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("dashboard", models.CharField(max_length=200)),
+                ("component", models.CharField(max_length=100)),
+                ("state", models.JSONField()),
+                ("event_id", models.BigIntegerField(default=0)),
+                ("updated", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('dashboard', 'component'), name='dsse_unique_state')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("dashboard", "component"), name="dsse_unique_state"
+                    )
+                ],
             },
         ),
     ]

@@ -30,7 +30,9 @@ def dashboards_sse_head(context: template.Context) -> SafeString:
     nonce = context.get("csp_nonce")
     nonce_attr = format_html(' nonce="{}"', nonce) if nonce else ""
     return mark_safe(
-        format_html('<link rel="stylesheet" href="{}">', static("dashboards_sse/dashboards_sse.css"))
+        format_html(
+            '<link rel="stylesheet" href="{}">', static("dashboards_sse/dashboards_sse.css")
+        )
         + htmx_script(extensions="hx-sse", nonce=nonce)
         + format_html(
             '<script src="{}" defer{}></script>',
@@ -81,8 +83,8 @@ def dashboard(context: template.Context, slug: str | type[Dashboard]) -> SafeStr
 
 @register.simple_tag(takes_context=True)
 def component(context: template.Context, *args: str) -> SafeString:
-    """One live component: ``{% component "shop.sales" "orders" %}``, or ``{% component "orders" %}``
-    inside ``{% dashboard_stream %}`` (which shares one connection among its components)."""
+    """One live component: ``{% component "shop.sales" "orders" %}``, or
+    ``{% component "orders" %}`` inside ``{% dashboard_stream %}`` (one connection for all)."""
     snapshot: Snapshot | None = context.get(SNAPSHOT_KEY)
     if len(args) == 1 and snapshot is not None:
         name = args[0]
@@ -121,8 +123,9 @@ class DashboardStreamNode(template.Node):
 
 @register.tag("dashboard_stream")
 def dashboard_stream(parser: Parser, token: Token) -> DashboardStreamNode:
-    """``{% dashboard_stream "shop.sales" %}...{% component "orders" %}...{% enddashboard_stream %}``:
-    your own layout, one connection for every component inside."""
+    """``{% dashboard_stream "shop.sales" %}...{% component "orders" %}...``
+    ``{% enddashboard_stream %}``: your own layout, one connection for every component inside.
+    """
     bits = token.split_contents()
     if len(bits) != 2:
         raise template.TemplateSyntaxError("{% dashboard_stream %} takes one dashboard slug.")

@@ -42,13 +42,16 @@ def test_several_components_pushed_in_one_call(stack: Stack) -> None:
 def test_chart_points_appended_by_separate_processes(stack: Stack) -> None:
     with open_stream(stack) as client:
         for y in (10, 20):
-            done = stack.manage("dashboards_sse", "push", "testapp.ops", "latency",
-                                f"[{time.time()}, {y}]")
+            done = stack.manage(
+                "dashboards_sse", "push", "testapp.ops", "latency", f"[{time.time()}, {y}]"
+            )
             assert done.returncode == 0, done.stderr
         first = client.wait_for("latency")
         second = client.wait_for("latency")
-        count = [int(re.search(r'data-points="(\d+)"', e.data).group(1))  # type: ignore[union-attr]
-                 for e in (first, second)]
+        count = [
+            int(re.search(r'data-points="(\d+)"', e.data).group(1))  # type: ignore[union-attr]
+            for e in (first, second)
+        ]
         assert count[1] == min(count[0] + 1, 5)  # window=5
         assert "<svg" in second.data and "<polyline" in second.data
 

@@ -29,7 +29,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True, metavar="{list,push,refresh}")
         sub.add_parser("list", help="One line per component: <dashboard> <component> <kind>.")
-        push_parser = sub.add_parser("push", help="Push one value (JSON; a bare word is a string).")
+        push_parser = sub.add_parser(
+            "push", help="Push one value (JSON; a bare word is a string)."
+        )
         push_parser.add_argument("dashboard", help="Dashboard slug, as `list` prints it.")
         push_parser.add_argument("component")
         push_parser.add_argument("value")
@@ -89,5 +91,7 @@ class Command(BaseCommand):
                 self.stderr.write(f"{dashboard.slug}: {exc}")
             except Exception as exc:  # a provider raised: say which, keep the loop alive
                 failures += 1
-                self.stderr.write(f"{dashboard.slug}: provider failed: {type(exc).__name__}: {exc}")
+                self.stderr.write(
+                    f"{dashboard.slug}: provider failed: {type(exc).__name__}: {exc}"
+                )
         return failures

@@ -1,0 +1,44 @@
+# Two commands: `make demo` and `make test`. Both install what they need from nothing.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint system-deps venv bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test,demo]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Debian packages: Pushpin (the GRIP proxy) and Chromium (browser tests), only where missing.
+system-deps:
+	@missing=""; \
+	command -v pushpin >/dev/null || missing="$$missing pushpin"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+lint: venv
+	$(VENV)/bin/ruff check dashboards_sse tests demo
+
+test: venv system-deps lint
+	$(PY) -m pytest
+
+demo: venv
+	@command -v pushpin >/dev/null || { \
+		echo "Pushpin not found: trying apt-get install pushpin (embedded mode if that fails)"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pushpin >/dev/null) || true; }
+	$(PY) demo/run.py
+
+bench: venv system-deps
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) .run build *.egg-info

@@ -1,0 +1,15 @@
+"""The dashboard at ``/``, the package's pages and streams under ``/dashboards/``, and static
+files served by Django itself (no web server or extra dependency needed, DEBUG or not)."""
+
+from __future__ import annotations
+
+from django.urls import include, path, re_path
+
+from demo.static import serve
+from hosts.views import home
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("dashboards/", include("dashboards_sse.urls")),
+    re_path(r"^static/(?P<path>.+)$", serve),
+]

@@ -1,0 +1,11 @@
+"""WSGI entry point (fine behind Pushpin; embedded mode then holds one thread per viewer)."""
+
+from __future__ import annotations
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "demo.settings")
+
+application = get_wsgi_application()

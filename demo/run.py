@@ -1,0 +1,165 @@
+"""``make demo``: Pushpin + Django (uvicorn) + a publisher, stopped cleanly on Ctrl-C.
+
+Without Pushpin on this machine it runs in embedded mode (Django holds the streams) and says so.
+Ports: 7999 for the page (through Pushpin) and 8000 for Django, or free ones if those are taken;
+``DEMO_PORT`` / ``DJANGO_PORT`` choose others, ``DEMO_EMBEDDED=1`` forces embedded mode.
+State (database, logs) lives in ``.run/``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO = REPO / "demo"
+RUN = REPO / ".run"
+
+
+def port(preferred: int) -> int:
+    """``preferred`` when it is free on loopback, else any free port."""
+    for candidate in (preferred, 0):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            return int(sock.getsockname()[1])
+    raise RuntimeError("no free port")
+
+
+def wait_for(port_number: int, process: subprocess.Popen[bytes], name: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{name} exited ({process.returncode}); see {RUN / (name + '.log')}")
+        try:
+            with socket.create_connection(("127.0.0.1", port_number), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"{name} did not open port {port_number}; see {RUN / (name + '.log')}")
+
+
+class Processes:
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        self.started: list[tuple[str, subprocess.Popen[bytes]]] = []
+
+    def start(self, name: str, args: list[str], cwd: Path, **env: str) -> subprocess.Popen[bytes]:
+        with open(RUN / f"{name}.log", "ab") as log:
+            process = subprocess.Popen(
+                args,
+                cwd=cwd,
+                env={**self.env, **env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # Ctrl-C reaches us only; we stop children in order
+            )
+        self.started.append((name, process))
+        return process
+
+    def stop_all(self) -> None:
+        # A second Ctrl-C must not cut the shutdown short and orphan Pushpin's services.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for _name, process in reversed(self.started):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)  # Pushpin's runner stops its services on TERM
+        for _name, process in reversed(self.started):
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops the demo the same way Ctrl-C does
+
+
+def main() -> int:
+    RUN.mkdir(exist_ok=True)
+    python = sys.executable
+    env = {**os.environ, "DEMO_DB": str(RUN / "demo.sqlite3"), "PYTHONUNBUFFERED": "1"}
+    django_port = port(int(os.environ.get("DJANGO_PORT", "8000")))
+    pushpin = None if os.environ.get("DEMO_EMBEDDED") else shutil.which("pushpin")
+    if pushpin:
+        proxy_port = port(int(os.environ.get("DEMO_PORT", "7999")))
+        publish_port = port(5561)
+        pushpin_env = {
+            "PUSHPIN_HTTP": f"127.0.0.1:{proxy_port}",
+            "PUSHPIN_PUBLISH_PORT": str(publish_port),
+            "PUSHPIN_ORIGIN": f"127.0.0.1:{django_port}",
+        }
+        key = subprocess.run(
+            ["sh", str(REPO / "pushpin" / "run"), "--print-key"],
+            env={**env, **pushpin_env},
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        env["GRIP_URL"] = f"http://127.0.0.1:{publish_port}?key={key}"
+    else:
+        env.pop("GRIP_URL", None)
+    subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=DEMO, env=env, check=True)
+
+    processes = Processes(env)
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)  # also when started with SIGINT ignored (nohup, &)
+    try:
+        django = processes.start(
+            "django",
+            [
+                python,
+                "-m",
+                "uvicorn",
+                "demo.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(django_port),
+                "--lifespan",
+                "off",
+                "--log-level",
+                "warning",
+            ],
+            DEMO,
+        )
+        wait_for(django_port, django, "django")
+        if pushpin:
+            proxy = processes.start(
+                "pushpin", ["sh", str(REPO / "pushpin" / "run")], REPO, **pushpin_env
+            )
+            wait_for(proxy_port, proxy, "pushpin")
+            url = f"http://127.0.0.1:{proxy_port}/"
+            mode = "through Pushpin"
+        else:
+            url = f"http://127.0.0.1:{django_port}/"
+            mode = "EMBEDDED MODE: Pushpin is not installed, Django serves the stream itself"
+        processes.start(
+            "publisher", [python, "manage.py", "dashboards_sse", "refresh", "--every", "1"], DEMO
+        )
+        print(f"\n  Live dashboard: {url}   ({mode})")
+        print(f"  Logs in {RUN}/. Ctrl-C stops everything.\n", flush=True)
+        while True:
+            for name, process in processes.started:
+                if process.poll() is not None:
+                    print(f"{name} exited ({process.returncode}); see {RUN / (name + '.log')}")
+                    return 1
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        print("\nstopping…", flush=True)
+        return 0
+    finally:
+        processes.stop_all()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
