@@ -71,12 +71,15 @@ def plot_line(
     low, high = y_min, y_max
     if low is None:  # start at zero for non-negative data, else at a readable floor
         low = 0.0 if min(ys) >= 0 else -nice_ceiling(-min(ys))
-    if high is None and max(ys) > 0:
-        high = nice_ceiling(max(ys))
-    elif high is None:
-        high = max(ys)
-    if high <= low:  # flat series: give it a band so the line sits mid-height
-        low, high = low - 1, high + 1
+    if high is None:
+        high = nice_ceiling(max(ys)) if max(ys) > 0 else max(ys)
+    if high <= low:  # flat data, or data entirely outside a fixed bound: keep the fixed one
+        if y_max is None:
+            high = low + (abs(low) or 1)
+        elif y_min is None:
+            low = high - (abs(high) or 1)
+        else:
+            low, high = low - 1, high + 1
     x_low, x_high = xs[0], xs[-1]
     x_span = (x_high - x_low) or 1.0
     left, right = PAD_LEFT, WIDTH - PAD_RIGHT

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.template.loader import render_to_string
@@ -238,7 +239,9 @@ class Chart(Component):
     def update(self, state: State | None, raw: Any) -> State:
         where = self.where()
         previous = [tuple(p) for p in (state or {}).get("points", [])]
-        if isinstance(raw, Mapping):
+        if isinstance(raw, Mapping) and set(raw) == {"x", "y"}:
+            points = [*previous, as_point(raw, where)]
+        elif isinstance(raw, Mapping):
             if len(raw) != 1 or next(iter(raw)) not in {"point", "points", "series"}:
                 raise InvalidValue(
                     f"{where}: a mapping has exactly one key of 'point', 'points' or 'series', "
@@ -251,7 +254,7 @@ class Chart(Component):
                 points = previous + as_points(body, where, self.MAX_WINDOW)
             else:
                 points = as_points(body, where, self.MAX_WINDOW)
-        elif isinstance(raw, int | float) and not isinstance(raw, bool):
+        elif isinstance(raw, int | float | Decimal) and not isinstance(raw, bool):
             points = [*previous, (time.time(), as_number(raw, where))]
         elif isinstance(raw, list | tuple):
             points = [*previous, as_point(raw, where)]

@@ -9,10 +9,12 @@ database: for real audiences run Pushpin, which holds connections without Django
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 
 from asgiref.sync import sync_to_async
+from django_eventstream.event import Event
 from django_eventstream.storage import EventDoesNotExist
 from django_eventstream.utils import get_storage, make_id, sse_encode_event
 
@@ -52,14 +54,17 @@ class EmbeddedStream:
         else:
             try:
                 events = storage.get_events(self.channel, self.last_id, limit=BATCH)
-            except EventDoesNotExist as exc:  # history expired: tell the client to reload
-                self.last_id = int(exc.current_id)
-                body += sse_encode_event(
-                    "stream-reset",
-                    {"channels": [self.channel]},
-                    event_id=make_id({self.channel: self.last_id}),
-                    json_encode=True,
-                )
+            except EventDoesNotExist as exc:
+                events = _after_trimmed(self.channel, self.last_id)
+                if events is None:  # history expired: tell the client to reload
+                    self.last_id = int(exc.current_id)
+                    body += sse_encode_event(
+                        "stream-reset",
+                        {"channels": [self.channel]},
+                        event_id=make_id({self.channel: self.last_id}),
+                        json_encode=True,
+                    )
+                    events = []
         for event in events:
             self.last_id = event.id
             body += sse_encode_event(
@@ -102,3 +107,17 @@ class EmbeddedStream:
                 return
             if self.caught_up:
                 await asyncio.sleep(self.config.embedded_poll_interval)
+
+
+def _after_trimmed(channel: str, last_id: int) -> list[Event] | None:
+    """Events after ``last_id`` when only ``last_id`` itself was trimmed from storage (a quiet
+    channel's history expires, yet an up-to-date client has missed nothing); None on a real gap.
+    django-eventstream's storage insists on finding ``last_id`` and would reset the client."""
+    from django_eventstream.models import Event as StoredEvent
+
+    rows = list(
+        StoredEvent.objects.filter(channel=channel, eid__gt=last_id).order_by("eid")[:BATCH]
+    )
+    if not rows or rows[0].eid != last_id + 1:
+        return None
+    return [Event(channel, row.type, json.loads(row.data), id=row.eid) for row in rows]

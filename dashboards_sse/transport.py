@@ -52,11 +52,12 @@ def publish_items(items: list[dict[str, Any]], config: Settings) -> None:
             problem = f"HTTP {response.status_code}: {response.text.strip()[:200]}"
             if response.status_code < 500:
                 raise PublishError(f"Pushpin at {url} refused the update ({problem}).")
-        if time.monotonic() + delay > deadline:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
             raise PublishError(
                 f"Pushpin at {url} did not accept the update after {attempts} attempt(s) "
                 f"in {config.publish_timeout:g}s ({problem}). The update is stored: clients "
                 f"replay it when they reconnect."
             )
-        time.sleep(delay)
+        time.sleep(min(delay, remaining))  # the last attempt lands at the deadline
         delay = min(delay * 2, 1.0)

@@ -25,6 +25,8 @@ def as_number(value: Any, where: str, what: str = "a number") -> float | int:
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise InvalidValue(f"{where}: expected {what}, got {describe(value)}.")
     if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise InvalidValue(f"{where}: expected a finite number, got {value!r}.")
         value = float(value)
     if isinstance(value, float) and not math.isfinite(value):
         raise InvalidValue(f"{where}: expected a finite number, got {value!r}.")

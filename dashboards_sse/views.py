@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.handlers.asgi import ASGIRequest
@@ -59,6 +60,15 @@ def _stream_user(request: HttpRequest) -> Any:
     return user if user is not None and user.is_authenticated else None
 
 
+def _reloaded(user: Any) -> Any:
+    """The user as the database has it now: permissions (cached on the object), deactivation
+    or deletion change while a stream is open."""
+    if user is None:
+        return None
+    fresh = get_user_model()._default_manager.filter(pk=user.pk).first()
+    return fresh if fresh is not None and getattr(fresh, "is_active", True) else None
+
+
 async def dashboard_stream(request: HttpRequest, slug: str) -> HttpResponseBase:
     try:
         dashboard = get_dashboard(slug)
@@ -103,7 +113,7 @@ async def dashboard_stream(request: HttpRequest, slug: str) -> HttpResponseBase:
         return response
 
     stream = EmbeddedStream(
-        dashboard.channel, last_id, config, lambda: dashboard.user_can_view(user)
+        dashboard.channel, last_id, config, lambda: dashboard.user_can_view(_reloaded(user))
     )
     body = stream.__aiter__() if isinstance(request, ASGIRequest) else iter(stream)
     response = StreamingHttpResponse(body, content_type="text/event-stream")

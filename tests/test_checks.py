@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core import checks
+
+from dashboards_sse.checks import check_settings
+
+GOOD_GRIP_URL = "http://127.0.0.1:5561?key=" + "k" * 32
+
+
+def ids() -> list[str | None]:
+    return [error.id for error in check_settings()]
+
+
+def test_default_settings_pass() -> None:
+    assert check_settings() == []
+
+
+def test_good_grip_settings_pass(settings: Any) -> None:
+    settings.GRIP_URL = GOOD_GRIP_URL
+    assert check_settings() == []
+
+
+@pytest.mark.parametrize("app", ["django_eventstream", "django_htmx"])
+def test_e001_missing_app(settings: Any, app: str) -> None:
+    settings.INSTALLED_APPS = [name for name in settings.INSTALLED_APPS if name != app]
+    (error,) = check_settings()
+    assert error.id == "dashboards_sse.E001"
+    assert error.level == checks.ERROR
+    assert repr(app) in error.msg
+
+
+def test_e002_grip_middleware_missing(settings: Any) -> None:
+    settings.GRIP_URL = GOOD_GRIP_URL
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != "django_grip.GripMiddleware"]
+    (error,) = check_settings()
+    assert error.id == "dashboards_sse.E002"
+    assert "GripMiddleware" in error.msg
+
+
+def test_no_e002_without_grip_url(settings: Any) -> None:
+    settings.MIDDLEWARE = []
+    assert check_settings() == []
+
+
+@pytest.mark.parametrize(
+    "grip_url",
+    [
+        "http://127.0.0.1:5561",
+        "http://127.0.0.1:5561?key=",
+        "http://127.0.0.1:5561?key=changeme",
+        "http://127.0.0.1:5561?key=" + "k" * 31,
+    ],
+    ids=["no-key", "empty", "changeme", "31-bytes"],
+)
+def test_e003_weak_key(settings: Any, grip_url: str) -> None:
+    settings.GRIP_URL = grip_url
+    (error,) = check_settings()
+    assert error.id == "dashboards_sse.E003"
+    assert "32 bytes" in error.msg
+
+
+def test_e003_counts_bytes(settings: Any) -> None:
+    settings.GRIP_URL = "http://127.0.0.1:5561?key=" + "é" * 16  # 16 characters, 32 bytes
+    assert check_settings() == []
+
+
+def test_e004_grip_proxies(settings: Any) -> None:
+    settings.GRIP_URL = GOOD_GRIP_URL
+    settings.GRIP_PROXIES = [{"control_uri": "http://127.0.0.1:5561", "key": "k" * 32}]
+    (error,) = check_settings()
+    assert error.id == "dashboards_sse.E004"
+
+
+def test_errors_together(settings: Any) -> None:
+    settings.GRIP_URL = "http://127.0.0.1:5561"
+    settings.MIDDLEWARE = []
+    settings.GRIP_PROXIES = [{"control_uri": "http://127.0.0.1:5561"}]
+    assert ids() == ["dashboards_sse.E002", "dashboards_sse.E003", "dashboards_sse.E004"]
+
+
+def test_registered(settings: Any) -> None:
+    settings.GRIP_URL = GOOD_GRIP_URL
+    settings.MIDDLEWARE = []
+    errors = checks.run_checks(tags=[checks.Tags.compatibility])
+    assert "dashboards_sse.E002" in [error.id for error in errors]

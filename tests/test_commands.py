@@ -1,0 +1,353 @@
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from dashboards_sse import Dashboard, Stat, registry
+from dashboards_sse.management.commands import dashboards_sse as command
+from dashboards_sse.models import ComponentState
+from tests.conftest import PublishServer
+
+ROOT = Path(__file__).resolve().parent.parent
+KEY = "k" * 40
+TESTAPP_LINES = [
+    "testapp.ops cpu stat",
+    "testapp.ops status stat",
+    "testapp.ops requests stat",
+    "testapp.ops latency chart",
+    "testapp.secret level stat",
+]
+
+
+def run(*args: str) -> tuple[str, str]:
+    out, err = StringIO(), StringIO()
+    call_command("dashboards_sse", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def state(component: str, dashboard: str = "testapp.ops") -> Any:
+    return ComponentState.objects.get(dashboard=dashboard, component=component).state
+
+
+# -- parse_value ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("12", 12),
+        ("12.5", 12.5),
+        ('"12"', "12"),
+        ("degraded", "degraded"),
+        ("[1, 2]", [1, 2]),
+        ('{"value": 1}', {"value": 1}),
+        ("true", True),
+        ("", ""),
+    ],
+)
+def test_parse_value(text: str, value: Any) -> None:
+    assert command.parse_value(text) == value
+
+
+# -- call_command --------------------------------------------------------------------------
+
+
+def test_list() -> None:
+    out, _ = run("list")
+    lines = out.splitlines()
+    assert [line for line in lines if line.startswith("testapp.")] == TESTAPP_LINES
+    assert all(re.fullmatch(r"\S+ \S+ (stat|chart)", line) for line in lines)
+
+
+def test_action_required() -> None:
+    with pytest.raises(CommandError, match="required"):
+        run()
+
+
+@pytest.mark.django_db
+def test_push_json() -> None:
+    out, _ = run("push", "testapp.ops", "cpu", "12.5")
+    assert re.fullmatch(r"pushed testapp\.ops cpu \(event \d+\)\n", out)
+    assert state("cpu")["value"] == 12.5
+
+
+@pytest.mark.django_db
+def test_push_json_mapping() -> None:
+    run("push", "testapp.ops", "cpu", json.dumps({"value": 3, "change": -1, "note": "n"}))
+    assert state("cpu") == {"value": 3, "change": -1, "note": "n"}
+
+
+@pytest.mark.django_db
+def test_push_chart_point() -> None:
+    run("push", "testapp.ops", "latency", "[1, 20]")
+    assert state("latency") == {"points": [[1, 20]]}
+
+
+@pytest.mark.django_db
+def test_push_bare_word() -> None:
+    run("push", "testapp.ops", "status", "degraded")
+    assert state("status")["value"] == "degraded"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("nope", "cpu", "1"), "No dashboard 'nope'. Known dashboards: "),
+        (("testapp.ops", "nope", "1"), "Dashboard 'testapp.ops' has no component 'nope'."),
+        (("testapp.ops", "cpu", "high"), "dashboard 'testapp.ops', stat 'cpu': expected a number"),
+    ],
+    ids=["dashboard", "component", "value"],
+)
+def test_push_errors(args: tuple[str, ...], message: str) -> None:
+    with pytest.raises(CommandError) as info:
+        run("push", *args)
+    assert str(info.value).startswith(message)
+    assert ComponentState.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_push_publish_failed(settings: Any, closed_port: int) -> None:
+    settings.GRIP_URL = f"http://127.0.0.1:{closed_port}?key={KEY}"
+    settings.DASHBOARDS_SSE = {"PUBLISH_TIMEOUT": 0.3}
+    with pytest.raises(CommandError) as info:
+        run("push", "testapp.ops", "cpu", "1")
+    message = str(info.value)
+    assert message.startswith(f"Pushpin at http://127.0.0.1:{closed_port}/publish/ did not accept")
+    assert "\n" not in message
+    assert state("cpu")["value"] == 1  # stored: replayed on reconnect
+
+
+@pytest.mark.django_db
+def test_refresh_once() -> None:
+    out, err = run("refresh")
+    assert (out, err) == ("", "")
+    assert state("requests")["value"] == 42
+    assert list(ComponentState.objects.values_list("dashboard", "component")) == [
+        ("testapp.ops", "requests")
+    ]
+
+
+@pytest.mark.django_db
+def test_refresh_named() -> None:
+    run("refresh", "testapp.ops")
+    assert state("requests")["value"] == 42
+
+
+@pytest.mark.django_db
+def test_refresh_unknown() -> None:
+    with pytest.raises(CommandError, match="No dashboard 'nope'"):
+        run("refresh", "testapp.ops", "nope")
+    assert ComponentState.objects.count() == 0
+
+
+@pytest.fixture
+def broken() -> Iterator[list[type[Dashboard]]]:
+    def fail() -> int:
+        raise RuntimeError("boom")
+
+    class Failing(Dashboard):
+        slug = "t-commands.failing"
+        value = Stat(value=fail)
+
+    class Invalid(Dashboard):
+        slug = "t-commands.invalid"
+        value = Stat(value=lambda: "many")
+
+    yield [Failing, Invalid]
+    registry.unregister(Failing)
+    registry.unregister(Invalid)
+
+
+@pytest.mark.django_db
+def test_refresh_reports_failures_and_carries_on(broken: list[type[Dashboard]]) -> None:
+    stderr = StringIO()
+    message = r"^2 dashboard\(s\) failed to refresh \(see above\)\.$"
+    with pytest.raises(CommandError, match=message):
+        call_command("dashboards_sse", "refresh", stdout=StringIO(), stderr=stderr)
+    assert stderr.getvalue().splitlines() == [
+        "t-commands.failing: provider failed: RuntimeError: boom",
+        "t-commands.invalid: dashboard 't-commands.invalid', stat 'value': "
+        "expected a number, got str 'many'.",
+    ]
+    assert state("requests")["value"] == 42
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("every", ["0", "-1"])
+def test_refresh_every_not_positive(every: str) -> None:
+    with pytest.raises(CommandError, match="--every needs a positive number of seconds"):
+        run("refresh", "--every", every)
+    assert ComponentState.objects.count() == 0
+
+
+def test_refresh_every_not_a_number() -> None:
+    with pytest.raises(CommandError, match="invalid float value: 'often'"):
+        run("refresh", "--every", "often")
+
+
+@pytest.mark.django_db
+def test_refresh_every_until_interrupted(monkeypatch: pytest.MonkeyPatch) -> None:
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        if len(sleeps) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(command.time, "sleep", sleep)
+    out, _ = run("refresh", "--every", "5")
+    assert out == "stopped\n"
+    assert len(sleeps) == 2
+    assert all(4 < seconds <= 5 for seconds in sleeps)
+    assert state("requests")["value"] == 42
+
+
+# -- as a process --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("commands") / "db.sqlite3"
+    completed = subprocess.run(
+        [sys.executable, "-m", "django", "migrate", "-v0"],
+        cwd=ROOT,
+        env=environment(path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert completed.returncode == 0, completed.stderr
+    return path
+
+
+def environment(database: Path, grip_url: str | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DSSE_", "DJANGO_"))}
+    env.update(DJANGO_SETTINGS_MODULE="tests.settings", DSSE_TEST_DB=str(database))
+    if grip_url:
+        env["DSSE_GRIP_URL"] = grip_url
+    return env
+
+
+def manage(
+    database: Path, *args: str, grip_url: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "django", "dashboards_sse", *args],
+        cwd=ROOT,
+        env=environment(database, grip_url),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def stored(database: Path, component: str) -> Any:
+    with sqlite3.connect(database) as connection:
+        (row,) = connection.execute(
+            "SELECT state FROM dashboards_sse_componentstate "
+            "WHERE dashboard = 'testapp.ops' AND component = ?",
+            (component,),
+        )
+    connection.close()
+    return json.loads(row[0])
+
+
+def test_process_list(database: Path) -> None:
+    completed = manage(database, "list")
+    assert completed.returncode == 0
+    assert completed.stdout.splitlines() == TESTAPP_LINES
+    assert completed.stderr == ""
+
+
+def test_process_push(database: Path) -> None:
+    completed = manage(database, "push", "testapp.ops", "cpu", '{"value": 7, "note": "from cron"}')
+    assert completed.returncode == 0, completed.stderr
+    assert re.fullmatch(r"pushed testapp\.ops cpu \(event \d+\)\n", completed.stdout)
+    assert stored(database, "cpu") == {"value": 7, "change": None, "note": "from cron"}
+
+
+def test_process_push_bare_word(database: Path) -> None:
+    completed = manage(database, "push", "testapp.ops", "status", "degraded")
+    assert completed.returncode == 0, completed.stderr
+    assert stored(database, "status")["value"] == "degraded"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("push", "nope", "cpu", "1"),
+            "No dashboard 'nope'. Known dashboards: testapp.ops, testapp.secret.",
+        ),
+        (
+            ("push", "testapp.ops", "nope", "1"),
+            "Dashboard 'testapp.ops' has no component 'nope'. "
+            "Components: cpu, status, requests, latency.",
+        ),
+        (
+            ("push", "testapp.ops", "cpu", "[1]"),
+            "dashboard 'testapp.ops', stat 'cpu': expected a number, got list [1].",
+        ),
+        (
+            ("refresh", "nope"),
+            "No dashboard 'nope'. Known dashboards: testapp.ops, testapp.secret.",
+        ),
+        (("refresh", "--every", "0"), "--every needs a positive number of seconds."),
+    ],
+    ids=["dashboard", "component", "value", "refresh-dashboard", "refresh-every"],
+)
+def test_process_errors(database: Path, args: tuple[str, ...], message: str) -> None:
+    completed = manage(database, *args)
+    assert completed.returncode == 1
+    assert completed.stderr == f"CommandError: {message}\n"
+    assert completed.stdout == ""
+
+
+def test_process_publish_failed(database: Path, publish_server: PublishServer) -> None:
+    publish_server.status = 400
+    completed = manage(
+        database, "push", "testapp.ops", "cpu", "5", grip_url=f"{publish_server.url}?key={KEY}"
+    )
+    assert completed.returncode == 1
+    assert completed.stderr == (
+        f"CommandError: Pushpin at {publish_server.url}/publish/ refused the update "
+        "(HTTP 400: ).\n"
+    )
+    assert len(publish_server.requests) == 1
+    assert stored(database, "cpu")["value"] == 5
+
+
+def test_process_publish(database: Path, publish_server: PublishServer) -> None:
+    completed = manage(
+        database, "push", "testapp.ops", "cpu", "6", grip_url=f"{publish_server.url}?key={KEY}"
+    )
+    assert completed.returncode == 0, completed.stderr
+    ((method, path, body),) = publish_server.requests
+    assert (method, path) == ("POST", "/publish/")
+    assert [item["channel"] for item in body["items"]] == ["events-dashboard.testapp.ops"]
+
+
+def test_process_refresh(database: Path) -> None:
+    completed = manage(database, "refresh")
+    assert completed.returncode == 0, completed.stderr
+    assert (completed.stdout, completed.stderr) == ("", "")
+    assert stored(database, "requests")["value"] == 42
+
+
+def test_process_refresh_every_not_a_number(database: Path) -> None:
+    completed = manage(database, "refresh", "--every", "often")
+    assert completed.returncode == 2
+    assert "error: argument --every: invalid float value: 'often'" in completed.stderr
+    assert "Traceback" not in completed.stderr

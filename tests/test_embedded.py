@@ -1,0 +1,178 @@
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from asgiref.sync import async_to_sync
+from django.utils import timezone
+from django_eventstream.models import Event
+
+from dashboards_sse import embedded, push
+from dashboards_sse.conf import Settings, get_settings
+from dashboards_sse.embedded import KEEP_ALIVE, PREAMBLE, EmbeddedStream
+
+CHANNEL = "dashboard.testapp.ops"
+pytestmark = pytest.mark.django_db
+
+
+def config(keep_alive: float = 60.0) -> Settings:
+    return dataclasses.replace(get_settings(), keep_alive=keep_alive, embedded_poll_interval=0)
+
+
+def stream(
+    last_id: int | None, keep_alive: float = 60.0, allowed: Callable[[], bool] = lambda: True
+) -> EmbeddedStream:
+    return EmbeddedStream(CHANNEL, last_id, config(keep_alive), allowed)
+
+
+def test_no_last_id_starts_at_current() -> None:
+    current = push("testapp.ops", cpu=1).event_ids["cpu"]
+    live = stream(None)
+    assert live.step() == ("", False)
+    assert live.last_id == current
+    later = push("testapp.ops", cpu=2).event_ids["cpu"]
+    body, stop = live.step()
+    assert not stop
+    assert body.startswith(f"event: cpu\nid: {CHANNEL}:{later}\n")
+    assert live.last_id == later
+
+
+def test_no_events_yet() -> None:
+    live = stream(None)
+    assert live.step() == ("", False)
+    assert live.last_id == 0
+    event_id = push("testapp.ops", cpu=1).event_ids["cpu"]
+    assert live.step()[0].startswith(f"event: cpu\nid: {CHANNEL}:{event_id}\n")
+
+
+def test_catch_up() -> None:
+    result = push("testapp.ops", cpu=1, status="up")
+    first = result.event_ids["cpu"]
+    live = stream(first - 1)
+    body, stop = live.step()
+    assert not stop
+    assert body == (
+        "".join(
+            f"event: {name}\nid: {CHANNEL}:{result.event_ids[name]}\n"
+            + "".join(f"data: {line}\n" for line in result.html[name].split("\n"))
+            + "\n"
+            for name in ("cpu", "status")
+        )
+    )
+    assert live.last_id == first + 1
+    assert live.caught_up
+    assert live.step() == ("", False)
+
+
+def test_catch_up_in_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(embedded, "BATCH", 2)
+    result = push("testapp.ops", cpu=1, status="x", latency=1)
+    first = result.event_ids["cpu"]
+    live = stream(first - 1)
+    body, _ = live.step()
+    assert body.count("event: ") == 2
+    assert not live.caught_up
+    body, _ = live.step()
+    assert body.startswith(f"event: latency\nid: {CHANNEL}:{first + 2}\n")
+    assert live.caught_up
+
+
+def test_reset_on_unknown_id() -> None:
+    current = push("testapp.ops", cpu=1).event_ids["cpu"]
+    live = stream(current + 100)
+    body, stop = live.step()
+    assert not stop
+    assert body == (
+        f'event: stream-reset\nid: {CHANNEL}:{current}\ndata: {{"channels": ["{CHANNEL}"]}}\n\n'
+    )
+    assert live.last_id == current
+    assert live.step() == ("", False)
+
+
+def test_keep_alive_after_idle() -> None:
+    live = stream(None, keep_alive=5)
+    assert live.step() == ("", False)
+    live.last_sent = time.monotonic() - 6
+    assert live.step() == (KEEP_ALIVE, False)
+    assert live.step() == ("", False)
+
+
+def test_no_keep_alive_with_events() -> None:
+    live = stream(None, keep_alive=5)
+    live.step()
+    push("testapp.ops", cpu=1)
+    live.last_sent = time.monotonic() - 6
+    body, _ = live.step()
+    assert body.startswith("event: cpu\n")
+    assert KEEP_ALIVE not in body
+
+
+def test_permission_not_rechecked_before_interval() -> None:
+    calls: list[int] = []
+
+    def allowed() -> bool:
+        calls.append(1)
+        return False
+
+    live = stream(None, allowed=allowed)
+    assert live.step() == ("", False)
+    assert calls == []
+
+
+def test_permission_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(embedded, "PERMISSION_RECHECK_SECONDS", 0)
+    calls: list[int] = []
+
+    def allowed() -> bool:
+        calls.append(1)
+        return True
+
+    live = stream(None, allowed=allowed)
+    assert live.step() == ("", False)
+    assert calls == [1]
+
+
+def test_permission_lost(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(embedded, "PERMISSION_RECHECK_SECONDS", 0)
+    event_id = push("testapp.ops", cpu=1).event_ids["cpu"]
+    live = stream(event_id - 1, allowed=lambda: False)
+    body, stop = live.step()
+    assert stop
+    assert body.startswith(f"event: cpu\nid: {CHANNEL}:{event_id}\n")
+    assert body.endswith(
+        "event: stream-error\nid: error\n"
+        'data: {"condition": "forbidden", "text": "Permission denied."}\n\n'
+    )
+
+
+def test_iterate_sync_stops_on_permission_loss(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(embedded, "PERMISSION_RECHECK_SECONDS", 0)
+    chunks = list(stream(None, allowed=lambda: False))
+    assert len(chunks) == 2
+    assert chunks[0] == PREAMBLE
+    assert chunks[1].startswith("event: stream-error\n")
+
+
+def test_iterate_async_stops_on_permission_loss(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(embedded, "PERMISSION_RECHECK_SECONDS", 0)
+
+    async def collect() -> list[str]:
+        return [chunk async for chunk in stream(None, allowed=lambda: False)]
+
+    chunks = async_to_sync(collect)()
+    assert len(chunks) == 2
+    assert chunks[0] == PREAMBLE
+    assert chunks[1].startswith("event: stream-error\n")
+
+
+def test_idle_client_gets_next_event_after_trim() -> None:
+    last = push("testapp.ops", cpu=1).event_ids["cpu"]
+    live = stream(last)
+    assert live.step() == ("", False)
+    Event.objects.update(created=timezone.now() - timedelta(days=2))  # a quiet weekend
+    following = push("testapp.ops", cpu=2).event_ids["cpu"]  # trims the old events
+    body, _ = live.step()
+    assert body.startswith(f"event: cpu\nid: {CHANNEL}:{following}\n")

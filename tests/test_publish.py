@@ -1,0 +1,285 @@
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django_eventstream.models import Event
+from django_eventstream.utils import sse_encode_event
+
+from dashboards_sse import (
+    InvalidValue,
+    PublishError,
+    Pushed,
+    UnknownComponent,
+    UnknownDashboard,
+    push,
+)
+from dashboards_sse.models import ComponentState
+from dashboards_sse.publish import pushpin_item
+from tests.conftest import PublishServer
+from tests.testapp.dashboards import Ops
+
+CHANNEL = "dashboard.testapp.ops"
+
+
+def events() -> list[Event]:
+    return list(Event.objects.filter(channel=CHANNEL, eid__gt=0).order_by("eid"))
+
+
+def states() -> dict[str, Any]:
+    return dict(
+        ComponentState.objects.filter(dashboard="testapp.ops").values_list("component", "state")
+    )
+
+
+def assert_nothing_stored() -> None:
+    assert Event.objects.count() == 0
+    assert ComponentState.objects.count() == 0
+
+
+# -- storing -------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_push_stores_state_and_event() -> None:
+    result = push("testapp.ops", cpu=12.5)
+
+    assert isinstance(result, Pushed)
+    assert result.dashboard == "testapp.ops"
+    assert result.states == {"cpu": {"value": 12.5, "change": None, "note": None}}
+    assert result.html == {"cpu": str(Ops.components["cpu"].render(result.states["cpu"]))}
+    assert '<span class="dsse-number">12.5</span>' in result.html["cpu"]
+    assert result.published is False
+    (event,) = events()
+    assert result.event_ids == {"cpu": event.eid}
+    assert event.type == "cpu"
+    assert json.loads(event.data) == result.html["cpu"]
+    row = ComponentState.objects.get(dashboard="testapp.ops", component="cpu")
+    assert row.state == result.states["cpu"]
+    assert row.event_id == event.eid
+
+
+@pytest.mark.django_db
+def test_push_several_components_consecutive_ids() -> None:
+    first = push("testapp.ops", cpu=1, status="ok", latency=5)
+    second = push("testapp.ops", cpu=2)
+
+    ids = [first.event_ids["cpu"], first.event_ids["status"], first.event_ids["latency"]]
+    assert ids == [ids[0], ids[0] + 1, ids[0] + 2]
+    assert second.event_ids == {"cpu": ids[0] + 3}
+    assert [(e.eid, e.type) for e in events()] == [
+        (ids[0], "cpu"),
+        (ids[0] + 1, "status"),
+        (ids[0] + 2, "latency"),
+        (ids[0] + 3, "cpu"),
+    ]
+    assert set(states()) == {"cpu", "status", "latency"}
+    assert states()["cpu"]["value"] == 2
+
+
+@pytest.mark.django_db
+def test_push_updates_stored_state() -> None:
+    for y in range(7):
+        push("testapp.ops", latency=[y, y])
+    assert states()["latency"] == {"points": [[y, y] for y in range(2, 7)]}
+    assert ComponentState.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_push_by_class() -> None:
+    assert push(Ops, cpu=1).dashboard == "testapp.ops"
+
+
+@pytest.mark.django_db
+def test_dashboard_push() -> None:
+    result = Ops.push(cpu=3, status="fine")
+    assert set(result.event_ids) == {"cpu", "status"}
+
+
+@pytest.mark.django_db
+def test_stat_push_with_change_and_note() -> None:
+    Ops.components["cpu"].push(4, change=1.5, note="up")  # type: ignore[call-arg]
+    assert states()["cpu"] == {"value": 4, "change": 1.5, "note": "up"}
+
+
+@pytest.mark.django_db
+def test_chart_push_keywords() -> None:
+    chart = Ops.components["latency"]
+    chart.push(point=(1, 10))  # type: ignore[call-arg]
+    chart.push(points=[(2, 20), (3, 30)])  # type: ignore[call-arg]
+    assert states()["latency"] == {"points": [[1, 10], [2, 20], [3, 30]]}
+    chart.push(series=[(9, 9)])  # type: ignore[call-arg]
+    assert states()["latency"] == {"points": [[9, 9]]}
+
+
+# -- refusing before storing ---------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_unknown_dashboard_stores_nothing() -> None:
+    with pytest.raises(UnknownDashboard, match="No dashboard 'nope'"):
+        push("nope", cpu=1)
+    assert_nothing_stored()
+
+
+@pytest.mark.django_db
+def test_unknown_component_stores_nothing() -> None:
+    with pytest.raises(UnknownComponent, match="no component 'nope'"):
+        push("testapp.ops", cpu=1, nope=2)
+    assert_nothing_stored()
+
+
+@pytest.mark.django_db
+def test_invalid_value_stores_nothing() -> None:
+    with pytest.raises(InvalidValue, match=r"dashboard 'testapp\.ops', stat 'cpu'"):
+        push("testapp.ops", status="fine", cpu="high")
+    assert_nothing_stored()
+
+
+@pytest.mark.django_db
+def test_invalid_value_keeps_previous_state() -> None:
+    push("testapp.ops", cpu=1, latency=1)
+    before = (Event.objects.count(), states())
+    with pytest.raises(InvalidValue):
+        push("testapp.ops", cpu=2, latency="x")
+    assert (Event.objects.count(), states()) == before
+
+
+@pytest.mark.django_db
+def test_push_nothing() -> None:
+    with pytest.raises(InvalidValue, match="push needs at least one component=value"):
+        push("testapp.ops")
+    assert_nothing_stored()
+
+
+@pytest.mark.django_db
+def test_oversized_html_stores_nothing(settings: Any) -> None:
+    settings.DASHBOARDS_SSE = {"MAX_HTML_BYTES": 100}
+    with pytest.raises(InvalidValue, match=r"exceeds MAX_HTML_BYTES \(100\)"):
+        push("testapp.ops", cpu=1)
+    assert_nothing_stored()
+
+
+# -- publishing ----------------------------------------------------------------------------
+
+
+def expected_item(name: str, html: str, event_id: int) -> dict[str, Any]:
+    return {
+        "channel": "events-dashboard.testapp.ops",
+        "id": str(event_id),
+        "prev-id": str(event_id - 1),
+        "formats": {
+            "http-stream": {
+                "content": sse_encode_event(name, html, event_id="%I", escape=True),
+                "content-filters": ["build-id"],
+            }
+        },
+    }
+
+
+def test_pushpin_item_format() -> None:
+    item = pushpin_item("dashboard.a b", "cpu", "<p>50%</p>\n<p>x</p>", 7, "pre-")
+    assert item == {
+        "channel": "pre-events-dashboard.a%20b",
+        "id": "7",
+        "prev-id": "6",
+        "formats": {
+            "http-stream": {
+                "content": "event: cpu\nid: %I\ndata: <p>50%%</p>\ndata: <p>x</p>\n\n",
+                "content-filters": ["build-id"],
+            }
+        },
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_grip_url_no_post(publish_server: PublishServer) -> None:
+    result = push("testapp.ops", cpu=1)
+    assert result.published is False
+    assert publish_server.requests == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_post_per_push(settings: Any, publish_server: PublishServer) -> None:
+    settings.GRIP_URL = publish_server.url + "?key=" + "k" * 40
+
+    result = push("testapp.ops", cpu=1, status="100% fine", latency=[1, 2])
+
+    assert result.published is True
+    assert len(publish_server.requests) == 1
+    method, path, body = publish_server.requests[0]
+    assert (method, path) == ("POST", "/publish/")
+    assert body == {
+        "items": [
+            expected_item(name, result.html[name], result.event_ids[name])
+            for name in ("cpu", "status", "latency")
+        ]
+    }
+    content = body["items"][1]["formats"]["http-stream"]["content"]
+    assert content.startswith("event: status\nid: %I\n")
+    assert "100%% fine" in content
+
+    push("testapp.ops", cpu=2)
+    assert len(publish_server.requests) == 2
+    assert [item["id"] for item in publish_server.requests[1][2]["items"]] == [
+        str(result.event_ids["latency"] + 1)
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_publish_grip_prefix(settings: Any, publish_server: PublishServer) -> None:
+    settings.GRIP_URL = publish_server.url
+    settings.GRIP_PREFIX = "pre-"
+    push("testapp.ops", cpu=1)
+    (item,) = publish_server.requests[0][2]["items"]
+    assert item["channel"] == "pre-events-dashboard.testapp.ops"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_publish_waits_for_commit(settings: Any, publish_server: PublishServer) -> None:
+    settings.GRIP_URL = publish_server.url
+    with transaction.atomic():
+        result = push("testapp.ops", cpu=1)
+        assert result.published is False
+        assert publish_server.requests == []
+    assert len(publish_server.requests) == 1
+    (item,) = publish_server.requests[0][2]["items"]
+    assert item["id"] == str(result.event_ids["cpu"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_publish_skipped_on_rollback(settings: Any, publish_server: PublishServer) -> None:
+    settings.GRIP_URL = publish_server.url
+    with pytest.raises(RuntimeError), transaction.atomic():
+        push("testapp.ops", cpu=1)
+        raise RuntimeError
+    assert publish_server.requests == []
+    assert_nothing_stored()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_publish_refused_raises_after_storing(
+    settings: Any, publish_server: PublishServer
+) -> None:
+    settings.GRIP_URL = publish_server.url
+    publish_server.status = 400
+    with pytest.raises(PublishError, match="refused the update"):
+        push("testapp.ops", cpu=1)
+    assert len(events()) == 1
+    assert states()["cpu"]["value"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_publish_after_commit_failure_is_logged(
+    settings: Any, publish_server: PublishServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings.GRIP_URL = publish_server.url
+    publish_server.status = 400
+    with caplog.at_level(logging.ERROR, logger="dashboards_sse"), transaction.atomic():
+        push("testapp.ops", cpu=1)
+    assert len(publish_server.requests) == 1
+    assert "publishing to 'testapp.ops' after commit failed" in caplog.text
+    assert len(events()) == 1
