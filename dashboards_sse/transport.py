@@ -25,6 +25,8 @@ _session_pid = 0
 def _get_session() -> requests.Session:
     global _session, _session_pid
     if _session is None or _session_pid != os.getpid():
+        if _session is not None:
+            _session.close()  # closes this process's copies of the parent's sockets only
         _session = requests.Session()
         _session_pid = os.getpid()
     return _session

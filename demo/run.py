@@ -15,6 +15,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -45,6 +47,22 @@ def wait_for(port_number: int, process: subprocess.Popen[bytes], name: str) -> N
         except OSError:
             time.sleep(0.1)
     raise SystemExit(f"{name} did not open port {port_number}; see {RUN / (name + '.log')}")
+
+
+def wait_until_proxying(port_number: int) -> None:
+    """Pushpin opens its port before its handler is ready (HTTP 500 "Accept service
+    unavailable"); print the URL only once a request goes through."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port_number}/", timeout=2):
+                return
+        except urllib.error.HTTPError as exc:
+            if exc.code < 500:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
 
 
 class Processes:
@@ -138,6 +156,7 @@ def main() -> int:
                 "pushpin", ["sh", str(REPO / "pushpin" / "run")], REPO, **pushpin_env
             )
             wait_for(proxy_port, proxy, "pushpin")
+            wait_until_proxying(proxy_port)
             url = f"http://127.0.0.1:{proxy_port}/"
             mode = "through Pushpin"
         else:

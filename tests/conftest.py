@@ -83,3 +83,15 @@ def viewer(django_user_model: Any) -> Any:
     viewer = django_user_model.objects.create_user("viewer")
     viewer.user_permissions.add(permission)
     return viewer
+
+
+@pytest.fixture(autouse=True)
+def close_publish_session() -> Iterator[None]:
+    """push() keeps one HTTP session per process; close it after each test so pooled
+    connections to a test's publish server never outlive that server."""
+    from dashboards_sse import transport
+
+    yield
+    if transport._session is not None:
+        transport._session.close()
+        transport._session = None

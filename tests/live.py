@@ -116,6 +116,25 @@ class Stack:
         process = self._start("pushpin", ["sh", str(REPO / "pushpin" / "run")], env)
         wait_for_port(self.proxy_port, process)
         wait_for_port(self.publish_port, process)
+        self.wait_until_streaming()
+
+    def wait_until_streaming(self, timeout: float = 30.0) -> None:
+        """Pushpin's ports open before its handler accepts streams ("Accept service
+        unavailable"): ready means a stream opened through it."""
+        from tests.sse import SSEClient
+
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with SSEClient(self.proxy_url + "/dashboards/testapp.ops/stream/") as client:
+                    if client.status == 200:
+                        return
+                    problem = f"HTTP {client.status}"
+            except OSError as exc:
+                problem = str(exc)
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Pushpin not streaming after {timeout}s: {problem}")
+            time.sleep(0.2)
 
     def start_django(self) -> None:
         args = [
