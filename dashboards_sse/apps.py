@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.conf import settings
 from django.utils.module_loading import autodiscover_modules
 
@@ -24,3 +24,7 @@ class DashboardsSSEConfig(AppConfig):
             if not hasattr(settings, name):
                 setattr(settings, name, value)
         autodiscover_modules("dashboards")
+        if apps.is_installed("django.contrib.auth"):
+            from .access import connect_signals
+
+            connect_signals()

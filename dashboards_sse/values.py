@@ -49,6 +49,10 @@ def as_text(value: Any, where: str, max_chars: int) -> str:
         raise InvalidValue(f"{where}: text of {len(value)} characters exceeds {max_chars}.")
     if "\x00" in value:
         raise InvalidValue(f"{where}: text contains a NUL character.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # e.g. undecodable bytes from argv, kept as lone surrogates
+        raise InvalidValue(f"{where}: text is not valid UTF-8.") from None
     return value
 
 

@@ -51,3 +51,5 @@ STATIC_URL = "/static/"
 GRIP_URL = os.environ.get("DSSE_GRIP_URL") or None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "/login/"
+# Short reconnect backoff so fault drills recover within seconds.
+DASHBOARDS_SSE = {"RECONNECT_MAX_MS": 2000}

@@ -122,3 +122,9 @@ def test_as_points_rejects_non_list(value: Any) -> None:
 def test_as_points_rejects_too_many() -> None:
     with pytest.raises(InvalidValue, match="3 points exceed the limit of 2"):
         as_points([(1, 1), (2, 2), (3, 3)], "here", 2)
+
+
+def test_text_with_undecodable_bytes_is_invalid() -> None:
+    text = b"caf\xe9".decode("utf-8", "surrogateescape")  # what argv gives for Latin-1 bytes
+    with pytest.raises(InvalidValue, match="not valid UTF-8"):
+        as_text(text, "here", 100)

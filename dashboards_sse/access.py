@@ -1,0 +1,130 @@
+"""Cutting a viewer off the moment they lose access to a dashboard.
+
+Pushpin holds streams without asking Django again, so a permission removed while a stream is open
+would go on being served. Here a loss of access (permission or group removed, user deactivated or
+deleted) publishes a kick to that user's open streams of the dashboards they may no longer view:
+a ``stream-error`` with condition ``forbidden`` (the client stops and shows "offline"), then a
+close. Embedded streams re-check by themselves (see embedded.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from . import conf
+from .dashboard import Dashboard
+from .exceptions import PublishError
+from .registry import get_dashboards
+from .transport import publish_items
+
+logger = logging.getLogger("dashboards_sse")
+
+REMOVALS = {"post_remove", "post_clear"}
+
+
+def access_changed(user: Any, dashboards: list[type[Dashboard]] | None = None) -> list[str]:
+    """Kick ``user``'s open streams of every dashboard (or those given) they may no longer view.
+
+    Called automatically on permission, group, deactivation and deletion changes; call it
+    yourself after changing what a callable ``permission`` looks at. Returns the slugs kicked.
+    """
+    fresh = get_user_model()._default_manager.filter(pk=user.pk).first()
+    if fresh is not None and not getattr(fresh, "is_active", True):
+        fresh = None
+    lost = [
+        board
+        for board in (dashboards or get_dashboards())
+        if board.permission is not None and not board.user_can_view(fresh)
+    ]
+    if lost:
+        publish_items(kick_items(str(user.pk), lost), conf.get_settings())
+    return [board.slug for board in lost]
+
+
+def kick_items(user_id: str, dashboards: list[type[Dashboard]]) -> list[dict[str, Any]]:
+    """Pushpin items for django-eventstream's per-user channel; ``require_sub`` limits each to
+    connections subscribed to that dashboard's channel (the ``require-sub`` filter)."""
+    from django_eventstream.utils import sse_encode_event
+
+    prefix = conf.get_settings().grip_prefix
+    items = []
+    for board in dashboards:
+        meta = {"require_sub": f"{prefix}events-{quote(board.channel)}"}
+        error = {
+            "condition": "forbidden",
+            "text": f"Access to the dashboard {board.slug!r} was revoked.",
+            "channels": [board.channel],
+        }
+        content = sse_encode_event("stream-error", error, event_id="error", json_encode=True)
+        for body in ({"content": content}, {"action": "close"}):
+            items.append(
+                {
+                    "channel": f"{prefix}user-{user_id}",
+                    "meta": meta,
+                    "formats": {"http-stream": body},
+                }
+            )
+    return items
+
+
+def _after_commit(user: Any) -> None:
+    def kick() -> None:
+        try:
+            access_changed(user)
+        except PublishError:
+            logger.exception("dashboards_sse: could not cut off user %s", user.pk)
+
+    transaction.on_commit(kick)
+
+
+def _affected_users(sender: Any, instance: Any, reverse: bool, pk_set: set[Any] | None) -> Any:
+    User = get_user_model()
+    if isinstance(instance, User):
+        return [instance]
+    if sender is Group.permissions.through:  # a group lost permissions, or a permission groups
+        groups = Group.objects.filter(pk__in=pk_set or ()) if reverse else [instance]
+        return User._default_manager.filter(groups__in=groups).distinct()
+    # the permission's or group's side of user_permissions / groups: pk_set holds user ids
+    return User._default_manager.filter(pk__in=pk_set or ())
+
+
+def _permissions_removed(
+    sender: Any, instance: Any, action: str, reverse: bool, pk_set: set[Any] | None, **kwargs: Any
+) -> None:
+    if action in REMOVALS:
+        for user in _affected_users(sender, instance, reverse, pk_set):
+            _after_commit(user)
+
+
+def _user_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+    if not created and not getattr(instance, "is_active", True):
+        _after_commit(instance)
+
+
+def _user_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
+    def kick() -> None:
+        lost = [board for board in get_dashboards() if board.permission is not None]
+        try:
+            publish_items(kick_items(str(instance.pk), lost), conf.get_settings())
+        except PublishError:
+            logger.exception("dashboards_sse: could not cut off deleted user %s", instance.pk)
+
+    if conf.get_settings().publish_url:
+        transaction.on_commit(kick)
+
+
+def connect_signals() -> None:
+    User = get_user_model()
+    relations = [getattr(User, name, None) for name in ("user_permissions", "groups")]
+    throughs = [rel.through for rel in relations if rel is not None] + [Group.permissions.through]
+    for through in throughs:  # custom user models may lack PermissionsMixin
+        m2m_changed.connect(_permissions_removed, sender=through, dispatch_uid=f"dsse-{through}")
+    post_save.connect(_user_saved, sender=User, dispatch_uid="dsse-user-saved")
+    post_delete.connect(_user_deleted, sender=User, dispatch_uid="dsse-user-deleted")
