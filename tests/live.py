@@ -159,6 +159,28 @@ class Stack:
     def stop_all(self) -> None:
         for name in list(self.processes):
             self.stop(name)
+        self.stop_leftovers()
+
+    def stop_leftovers(self) -> None:
+        """Pushpin services orphaned by a SIGKILLed runner (their command lines name our
+        run dir)."""
+        marker = str(self.workdir / "pushpin") + "/"
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if marker in command:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(int(entry.name), signal.SIGKILL)
+
+    def kill_pushpin_runner(self) -> None:
+        """SIGKILL the runner alone: its services live on, as after an OOM kill."""
+        process = self.processes.pop("pushpin")
+        process.kill()
+        process.wait()
 
     def run_python(self, code: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         """Run a short-lived publisher process (Django set up, our API imported)."""

@@ -43,7 +43,9 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.environ.get("DSSE_TEST_DB", str(BASE_DIR / "test.sqlite3")),
-        "OPTIONS": {"timeout": 20},
+        # IMMEDIATE: concurrent publishers wait for the write lock instead of failing with
+        # "database is locked" when a read transaction upgrades to a write.
+        "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
         "TEST": {"NAME": os.environ.get("DSSE_TEST_DB_TEST") or None},
     }
 }

@@ -10,7 +10,8 @@ from dashboards_sse import conf
 from dashboards_sse.conf import get_settings
 
 
-def test_defaults() -> None:
+def test_defaults(settings: Any) -> None:
+    del settings.DASHBOARDS_SSE  # the test settings shorten the reconnect backoff
     config = get_settings()
     assert config.grip_url is None
     assert config.grip_prefix == ""

@@ -82,7 +82,7 @@ DATABASES = {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.environ.get("DEMO_DB") or str(BASE_DIR / "db.sqlite3"),
         # The web server and the publisher write to the same file.
-        "OPTIONS": {"timeout": 20},
+        "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
     }
 }
 
