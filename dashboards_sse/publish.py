@@ -26,11 +26,17 @@ if TYPE_CHECKING:
 logger = logging.getLogger("dashboards_sse")
 
 
+# Lists that dashboards_sse.testing.capture_pushes() is recording into; while any is active,
+# pushes are validated, rendered and stored as usual but nothing is sent to Pushpin.
+_captures: list[list[Pushed]] = []
+
+
 @dataclass
 class Pushed:
     """What one push stored and published."""
 
     dashboard: str
+    values: dict[str, Any] = field(default_factory=dict)  # as given to push()
     html: dict[str, str] = field(default_factory=dict)
     states: dict[str, Any] = field(default_factory=dict)
     event_ids: dict[str, int] = field(default_factory=dict)
@@ -50,7 +56,7 @@ def push(dashboard: str | type[Dashboard], /, **values: Any) -> Pushed:
         raise InvalidValue(f"dashboard {board.slug!r}: push needs at least one component=value.")
     components = {name: board.get_component(name) for name in values}
     config = conf.get_settings()
-    result = Pushed(dashboard=board.slug)
+    result = Pushed(dashboard=board.slug, values=dict(values))
 
     from django_eventstream.utils import get_storage
 
@@ -85,6 +91,10 @@ def push(dashboard: str | type[Dashboard], /, **values: Any) -> Pushed:
                 defaults={"state": result.states[name], "event_id": event.id},
             )
 
+    if _captures:  # dashboards_sse.testing.capture_pushes(): record instead of publishing
+        for capture in _captures:
+            capture.append(result)
+        return result
     items = [
         pushpin_item(board.channel, name, html, result.event_ids[name], config.grip_prefix)
         for name, html in result.html.items()

@@ -13,16 +13,8 @@ import shutil
 import sys
 import time
 
+from dashboards_sse.testing import CHROMIUM_FLAGS as CHROMIUM_ARGS
 from playwright.sync_api import sync_playwright
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def main() -> int:

@@ -1,0 +1,121 @@
+"""Test helpers for projects using dashboards_sse: capture pushes, no Pushpin needed.
+
+    from dashboards_sse.testing import capture_pushes
+
+    def test_order_updates_dashboard(db):
+        with capture_pushes() as pushes:
+            place_order()
+        pushes.assert_pushed("shop.sales", "orders", 1285)
+        assert "1,285" in pushes.html("shop.sales", "orders")
+
+Or the pytest fixture ``dashboard_pushes`` (registered as a pytest plugin). Pushes are still
+validated, rendered and stored (so a test needs database access), only not published.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from . import publish
+from .publish import Pushed
+
+if TYPE_CHECKING:
+    from .dashboard import Dashboard
+
+_ANY: Any = object()
+
+# Debian Chromium in a sandbox-less container, without talking to Google's services.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _slug(dashboard: str | type[Dashboard]) -> str:
+    return dashboard if isinstance(dashboard, str) else dashboard.slug
+
+
+class CapturedPushes(list[Pushed]):
+    """Every :class:`~dashboards_sse.Pushed` recorded, in order, with assertion helpers."""
+
+    def of(self, dashboard: str | type[Dashboard], component: str | None = None) -> list[Pushed]:
+        slug = _slug(dashboard)
+        return [
+            pushed
+            for pushed in self
+            if pushed.dashboard == slug and (component is None or component in pushed.values)
+        ]
+
+    def values(self, dashboard: str | type[Dashboard], component: str) -> list[Any]:
+        """The values pushed to one component, oldest first."""
+        return [pushed.values[component] for pushed in self.of(dashboard, component)]
+
+    def html(self, dashboard: str | type[Dashboard], component: str) -> str:
+        """The HTML viewers were last sent for one component."""
+        found = self.of(dashboard, component)
+        if not found:
+            raise AssertionError(self._nothing(dashboard, component))
+        return found[-1].html[component]
+
+    def assert_pushed(
+        self,
+        dashboard: str | type[Dashboard],
+        component: str | None = None,
+        value: Any = _ANY,
+        *,
+        count: int | None = None,
+    ) -> Pushed:
+        """Assert a push happened (to ``component``, with ``value``); return the last match."""
+        found = self.of(dashboard, component)
+        if value is not _ANY:
+            found = [pushed for pushed in found if pushed.values.get(component) == value]
+        if not found or (count is not None and len(found) != count):
+            wanted = f"{count} push(es)" if count is not None else "a push"
+            what = f" of {value!r}" if value is not _ANY else ""
+            raise AssertionError(
+                f"Expected {wanted}{what} to {_slug(dashboard)}"
+                f"{'.' + component if component else ''}, got {len(found)}. "
+                f"All pushes: {self._summary()}"
+            )
+        return found[-1]
+
+    def assert_nothing_pushed(self, dashboard: str | type[Dashboard] | None = None) -> None:
+        found = self if dashboard is None else self.of(dashboard)
+        if found:
+            raise AssertionError(f"Expected no pushes, got: {self._summary()}")
+
+    def _nothing(self, dashboard: str | type[Dashboard], component: str) -> str:
+        return f"Nothing pushed to {_slug(dashboard)}.{component}. All pushes: {self._summary()}"
+
+    def _summary(self) -> str:
+        return "; ".join(f"{p.dashboard} {p.values!r}" for p in self) or "none"
+
+
+@contextmanager
+def capture_pushes() -> Iterator[CapturedPushes]:
+    """Record pushes made inside the block instead of sending them to Pushpin."""
+    captured = CapturedPushes()
+    publish._captures.append(captured)
+    try:
+        yield captured
+    finally:
+        publish._captures.remove(captured)
+
+
+try:
+    import pytest
+except ImportError:  # pragma: no cover - pytest is optional for users
+    pass
+else:
+
+    @pytest.fixture
+    def dashboard_pushes() -> Iterator[CapturedPushes]:
+        """Pushes made during the test, captured instead of published."""
+        with capture_pushes() as captured:
+            yield captured
