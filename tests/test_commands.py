@@ -185,6 +185,24 @@ def test_refresh_reports_failures_and_carries_on(broken: list[type[Dashboard]]) 
 
 
 @pytest.mark.django_db
+def test_refresh_json_reports_pushes_and_failures(broken: list[type[Dashboard]]) -> None:
+    stdout, stderr = StringIO(), StringIO()
+    with pytest.raises(CommandError):
+        call_command("dashboards_sse", "refresh", "--json", stdout=stdout, stderr=stderr)
+    report = json.loads(stdout.getvalue())["refreshed"]
+    by_slug = {entry["dashboard"]: entry for entry in report}
+    assert by_slug["testapp.ops"]["values"] == {"requests": 42}
+    assert by_slug["testapp.ops"]["event_ids"]["requests"] == state_event_id("requests")
+    assert by_slug["t-commands.failing"]["error"] == "provider failed: RuntimeError: boom"
+    assert "expected a number" in by_slug["t-commands.invalid"]["error"]
+    assert by_slug["testapp.secret"] == {"dashboard": "testapp.secret"}  # no providers
+
+
+def state_event_id(component: str) -> int:
+    return ComponentState.objects.get(dashboard="testapp.ops", component=component).event_id
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("every", ["0", "-1"])
 def test_refresh_every_not_positive(every: str) -> None:
     with pytest.raises(CommandError, match="--every needs a positive number of seconds"):

@@ -40,6 +40,11 @@ class Command(BaseCommand):
         refresh.add_argument(
             "--every", type=float, metavar="SECONDS", help="Repeat until interrupted."
         )
+        refresh.add_argument(
+            "--json",
+            action="store_true",
+            help="Print what was pushed as JSON (one line per round with --every).",
+        )
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         try:
@@ -48,7 +53,7 @@ class Command(BaseCommand):
             elif action == "push":
                 self.push_one(options["dashboard"], options["component"], options["value"])
             else:
-                self.refresh(options["dashboards"], options["every"])
+                self.refresh(options["dashboards"], options["every"], options["json"])
         except DashboardsSSEError as exc:
             raise CommandError(str(exc)) from None
 
@@ -61,37 +66,45 @@ class Command(BaseCommand):
         result = push(slug, **{name: parse_value(text)})
         self.stdout.write(f"pushed {slug} {name} (event {result.event_ids[name]})")
 
-    def refresh(self, slugs: list[str], every: float | None) -> None:
+    def refresh(self, slugs: list[str], every: float | None, as_json: bool) -> None:
         dashboards = [get_dashboard(slug) for slug in slugs] or get_dashboards()
         if every is not None and every <= 0:
             raise CommandError("--every needs a positive number of seconds.")
         if every is None:
-            failures = self.refresh_once(dashboards)
+            report = self.refresh_once(dashboards, as_json)
+            failures = sum("error" in entry for entry in report)
             if failures:
                 raise CommandError(f"{failures} dashboard(s) failed to refresh (see above).")
             return
         try:
             while True:
                 started = time.monotonic()
-                self.refresh_once(dashboards)
+                self.refresh_once(dashboards, as_json)
                 time.sleep(max(0.0, every - (time.monotonic() - started)))
         except KeyboardInterrupt:
-            self.stdout.write("stopped")
+            if not as_json:
+                self.stdout.write("stopped")
 
-    def refresh_once(self, dashboards: list[type[Dashboard]]) -> int:
-        """Push every provider of each dashboard in one push; report failures and carry on."""
-        failures = 0
+    def refresh_once(self, dashboards: list[type[Dashboard]], as_json: bool) -> list[dict]:
+        """Push every provider of each dashboard in one push; report failures and carry on.
+
+        Returns one entry per dashboard: what was pushed with its event ids, or the error.
+        """
+        report: list[dict[str, Any]] = []
         for dashboard in dashboards:
+            entry: dict[str, Any] = {"dashboard": dashboard.slug}
             try:
                 values = dashboard.provided_values()
                 if values:
-                    push(dashboard, **values)
+                    pushed = push(dashboard, **values)
+                    entry.update(values=pushed.values, event_ids=pushed.event_ids)
             except DashboardsSSEError as exc:
-                failures += 1
-                self.stderr.write(f"{dashboard.slug}: {exc}")
+                entry["error"] = str(exc)
             except Exception as exc:  # a provider raised: say which, keep the loop alive
-                failures += 1
-                self.stderr.write(
-                    f"{dashboard.slug}: provider failed: {type(exc).__name__}: {exc}"
-                )
-        return failures
+                entry["error"] = f"provider failed: {type(exc).__name__}: {exc}"
+            if "error" in entry:
+                self.stderr.write(f"{dashboard.slug}: {entry['error']}")
+            report.append(entry)
+        if as_json:
+            self.stdout.write(json.dumps({"refreshed": report}, default=str))
+        return report
