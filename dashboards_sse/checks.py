@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core import checks
 
-from .conf import get_settings
+from .conf import CHANNEL_MANAGER_CLASS, STORAGE_CLASS, get_settings
 
 GRIP_MIDDLEWARE = "django_grip.GripMiddleware"
 MIN_KEY_BYTES = 32
@@ -25,6 +25,25 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                     id="dashboards_sse.E001",
                 )
             )
+    if not getattr(settings, "EVENTSTREAM_STORAGE_CLASS", None):
+        errors.append(
+            checks.Error(
+                "EVENTSTREAM_STORAGE_CLASS is empty: events are neither stored nor replayed.",
+                hint=f"Remove the setting (dashboards_sse then uses {STORAGE_CLASS!r}) or name a "
+                "django-eventstream storage class.",
+                id="dashboards_sse.E005",
+            )
+        )
+    manager = getattr(settings, "EVENTSTREAM_CHANNELMANAGER_CLASS", CHANNEL_MANAGER_CLASS)
+    if not _is_dashboard_channel_manager(manager):
+        errors.append(
+            checks.Warning(
+                f"EVENTSTREAM_CHANNELMANAGER_CLASS is {manager!r}.",
+                hint="Pushpin's follow-up requests then skip the dashboards' permission rules; "
+                f"subclass {CHANNEL_MANAGER_CLASS!r} or remove the setting.",
+                id="dashboards_sse.W002",
+            )
+        )
     config = get_settings()
     if not config.grip_url:
         return errors
@@ -36,6 +55,15 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                 hint="Add 'django_grip.GripMiddleware' at the top of MIDDLEWARE, or the streams "
                 "cannot tell Pushpin's requests from direct ones.",
                 id="dashboards_sse.E002",
+            )
+        )
+    elif middleware[0] != GRIP_MIDDLEWARE:
+        errors.append(
+            checks.Warning(
+                "django_grip.GripMiddleware is not the first MIDDLEWARE.",
+                hint="Put it first: middleware above it can answer or rewrite a stream response "
+                "before the GRIP instructions are added.",
+                id="dashboards_sse.W001",
             )
         )
     key = config.signing_key or ""
@@ -59,3 +87,15 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
             )
         )
     return errors
+
+
+def _is_dashboard_channel_manager(path: str) -> bool:
+    from django.utils.module_loading import import_string
+
+    from .channels import DashboardChannelManager
+
+    try:
+        manager = import_string(path)
+    except ImportError:
+        return False
+    return isinstance(manager, type) and issubclass(manager, DashboardChannelManager)

@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 from django.core import checks
 
+from dashboards_sse.channels import DashboardChannelManager
 from dashboards_sse.checks import check_settings
 
 GOOD_GRIP_URL = "http://127.0.0.1:5561?key=" + "k" * 32
@@ -86,3 +87,37 @@ def test_registered(settings: Any) -> None:
     settings.MIDDLEWARE = []
     errors = checks.run_checks(tags=[checks.Tags.compatibility])
     assert "dashboards_sse.E002" in [error.id for error in errors]
+
+
+def test_w001_grip_middleware_not_first(settings: Any) -> None:
+    settings.GRIP_URL = GOOD_GRIP_URL
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE[1:], "django_grip.GripMiddleware"]
+    (warning,) = check_settings()
+    assert (warning.id, warning.level) == ("dashboards_sse.W001", checks.WARNING)
+
+
+@pytest.mark.parametrize("value", [None, ""])
+def test_e005_storage_disabled(settings: Any, value: str | None) -> None:
+    settings.EVENTSTREAM_STORAGE_CLASS = value
+    (error,) = check_settings()
+    assert error.id == "dashboards_sse.E005"
+    assert "neither stored nor replayed" in error.msg
+
+
+@pytest.mark.parametrize(
+    "manager",
+    ["django_eventstream.channelmanager.DefaultChannelManager", "no.such.Manager"],
+)
+def test_w002_foreign_channel_manager(settings: Any, manager: str) -> None:
+    settings.EVENTSTREAM_CHANNELMANAGER_CLASS = manager
+    (warning,) = check_settings()
+    assert warning.id == "dashboards_sse.W002"
+
+
+def test_channel_manager_subclass_passes(settings: Any) -> None:
+    settings.EVENTSTREAM_CHANNELMANAGER_CLASS = "tests.test_checks.OwnManager"
+    assert check_settings() == []
+
+
+class OwnManager(DashboardChannelManager):
+    pass
