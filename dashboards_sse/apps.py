@@ -24,6 +24,11 @@ class DashboardsSSEConfig(AppConfig):
             if not hasattr(settings, name):
                 setattr(settings, name, value)
         autodiscover_modules("dashboards")
+        from .model_sync import watch
+        from .registry import get_dashboards
+
+        for dashboard in get_dashboards():
+            watch(dashboard)
         if apps.is_installed("django.contrib.auth"):
             from .access import connect_signals
 

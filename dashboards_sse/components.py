@@ -8,7 +8,7 @@ points). ``update(state, raw)`` turns the previous state and a pushed value into
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 State = dict[str, Any]
 Provider = Callable[[], Any]
+ModelRef = Any  # a model class or an "app_label.ModelName" string
 
 MAX_TEXT_CHARS = 2_000
 
@@ -49,10 +50,13 @@ class Component:
         *,
         label: str | None = None,
         value: Provider | None = None,
+        refresh_on: Sequence[ModelRef] = (),
         template_name: str | None = None,
     ) -> None:
         self.label = label
         self.provider = value
+        # Models whose saves and deletes re-run this component's provider (see model_sync.py).
+        self.refresh_on = tuple(refresh_on)
         if template_name is not None:
             self.template_name = template_name
         self.name = ""
@@ -120,9 +124,12 @@ class Stat(Component):
         value: Provider | None = None,
         decimals: int | None = None,
         text: bool = False,
+        refresh_on: Sequence[ModelRef] = (),
         template_name: str | None = None,
     ) -> None:
-        super().__init__(label=label, value=value, template_name=template_name)
+        super().__init__(
+            label=label, value=value, refresh_on=refresh_on, template_name=template_name
+        )
         self.unit = unit
         self.decimals = decimals
         self.text = text
@@ -201,9 +208,12 @@ class Chart(Component):
         decimals: int | None = None,
         y_min: float | None = None,
         y_max: float | None = None,
+        refresh_on: Sequence[ModelRef] = (),
         template_name: str | None = None,
     ) -> None:
-        super().__init__(label=label, value=value, template_name=template_name)
+        super().__init__(
+            label=label, value=value, refresh_on=refresh_on, template_name=template_name
+        )
         if not 2 <= window <= self.MAX_WINDOW:
             raise ValueError(
                 f"Chart window must be between 2 and {self.MAX_WINDOW}, not {window}."

@@ -11,7 +11,7 @@ from django.apps import apps
 
 from . import registry
 from .components import Component
-from .exceptions import UnknownComponent
+from .exceptions import InvalidValue, UnknownComponent
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -85,6 +85,10 @@ class Dashboard:
             cls.title = cls.__name__
         cls.channel = f"dashboard.{cls.slug}"
         registry.register(cls)
+        if apps.ready and any(c.refresh_on for c in components.values()):
+            from .model_sync import watch
+
+            watch(cls)  # defined after start-up; at start-up apps.py watches every dashboard
 
     @classmethod
     def get_component(cls, name: str) -> Component:
@@ -116,14 +120,22 @@ class Dashboard:
         return getattr(cls(), f"get_{name}_value")  # type: ignore[no-any-return]
 
     @classmethod
-    def provided_values(cls) -> dict[str, Any]:
-        """Call every provider: {component name: value}."""
+    def provided_values(cls, *names: str) -> dict[str, Any]:
+        """Call the providers of ``names`` (default: every component that has one)."""
         values = {}
-        for name in cls.components:
+        for name in names or cls.components:
             provider = cls.get_provider(name)
             if provider is not None:
                 values[name] = provider()
+            elif names:
+                raise InvalidValue(f"dashboard {cls.slug!r}: component {name!r} has no provider.")
         return values
+
+    @classmethod
+    def refresh(cls, *names: str) -> Pushed | None:
+        """Recompute providers (all, or ``names``) and push them in one push; None if none."""
+        values = cls.provided_values(*names)
+        return cls.push(**values) if values else None
 
     # -- access ---------------------------------------------------------------------------
     @classmethod

@@ -25,7 +25,7 @@ def register(dashboard: type[Dashboard]) -> None:
 
 
 def unregister(dashboard: type[Dashboard]) -> None:
-    if _dashboards.get(dashboard.slug) is dashboard:
+    if is_registered(dashboard):
         del _dashboards[dashboard.slug]
 
 
@@ -38,6 +38,10 @@ def get_dashboard(slug: str | type[Dashboard]) -> type[Dashboard]:
     except KeyError:
         known = ", ".join(sorted(_dashboards)) or "none"
         raise UnknownDashboard(f"No dashboard {slug!r}. Known dashboards: {known}.") from None
+
+
+def is_registered(dashboard: type[Dashboard]) -> bool:
+    return _dashboards.get(dashboard.slug) is dashboard
 
 
 def get_dashboards() -> list[type[Dashboard]]:

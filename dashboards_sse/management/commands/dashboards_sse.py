@@ -94,9 +94,8 @@ class Command(BaseCommand):
         for dashboard in dashboards:
             entry: dict[str, Any] = {"dashboard": dashboard.slug}
             try:
-                values = dashboard.provided_values()
-                if values:
-                    pushed = push(dashboard, **values)
+                pushed = dashboard.refresh()
+                if pushed is not None:
                     entry.update(values=pushed.values, event_ids=pushed.event_ids)
             except DashboardsSSEError as exc:
                 entry["error"] = str(exc)
