@@ -5,7 +5,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint system-deps venv bench clean
+.PHONY: demo test lint system-deps venv bench clean matrix matrix-ci
+
+# pyenv's interpreters for the version matrix (nox looks for python3.X on PATH).
+PYENV_PATH := $(subst $(eval) ,:,$(wildcard $(HOME)/.pyenv/versions/3.1[123].*/bin))
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +29,7 @@ system-deps:
 	fi
 
 lint: venv
-	$(VENV)/bin/ruff check dashboards_sse tests demo
+	$(VENV)/bin/ruff check dashboards_sse tests demo noxfile.py
 
 test: venv system-deps lint
 	$(PY) -m pytest
@@ -36,6 +39,14 @@ demo: venv
 		echo "Pushpin not found: trying apt-get install pushpin (embedded mode if that fails)"; \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pushpin >/dev/null) || true; }
 	$(PY) demo/run.py
+
+# Every Python x Django combination (noxfile.py).
+matrix: venv system-deps
+	PATH="$(PYENV_PATH):$$PATH" $(VENV)/bin/nox
+
+# The one extra combination CI runs after `make test`: newest Django on Python 3.12.
+matrix-ci: venv system-deps
+	PATH="$(PYENV_PATH):$$PATH" $(VENV)/bin/nox -s "tests-3.12(django='6.0')"
 
 bench: venv system-deps
 	$(PY) -m bench
