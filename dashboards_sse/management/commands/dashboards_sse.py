@@ -27,7 +27,9 @@ class Command(BaseCommand):
     help = "List dashboards' components, push a value, or refresh values from providers."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        sub = parser.add_subparsers(dest="action", required=True, metavar="{list,push,refresh}")
+        sub = parser.add_subparsers(
+            dest="action", required=True, metavar="{list,push,refresh,check}"
+        )
         sub.add_parser("list", help="One line per component: <dashboard> <component> <kind>.")
         push_parser = sub.add_parser(
             "push", help="Push one value (JSON; a bare word is a string)."
@@ -35,6 +37,16 @@ class Command(BaseCommand):
         push_parser.add_argument("dashboard", help="Dashboard slug, as `list` prints it.")
         push_parser.add_argument("component")
         push_parser.add_argument("value")
+        check = sub.add_parser("check", help="Probe Pushpin: publish, stream, round trip.")
+        check.add_argument(
+            "--proxy",
+            default="http://127.0.0.1:7999",
+            help="Pushpin's client URL (default %(default)s).",
+        )
+        check.add_argument(
+            "--dashboard", help="A dashboard to stream (default: the first public)."
+        )
+        check.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS")
         refresh = sub.add_parser("refresh", help="Recompute every provider and push.")
         refresh.add_argument("dashboards", nargs="*", metavar="dashboard")
         refresh.add_argument(
@@ -50,6 +62,8 @@ class Command(BaseCommand):
         try:
             if action == "list":
                 self.list_components()
+            elif action == "check":
+                self.probe(options["proxy"], options["dashboard"], options["timeout"])
             elif action == "push":
                 self.push_one(options["dashboard"], options["component"], options["value"])
             else:
@@ -61,6 +75,23 @@ class Command(BaseCommand):
         for dashboard in get_dashboards():
             for name, component in dashboard.components.items():
                 self.stdout.write(f"{dashboard.slug} {name} {component.kind}")
+
+    def probe(self, proxy_url: str, slug: str | None, timeout: float) -> None:
+        from ...probe import probe_pushpin
+
+        if slug is not None:
+            dashboard = get_dashboard(slug)
+        else:
+            public = [d for d in get_dashboards() if d.permission is None]
+            if not public:
+                raise CommandError("No public dashboard to stream: name one with --dashboard.")
+            dashboard = public[0]
+        results = probe_pushpin(proxy_url, dashboard, timeout)
+        for result in results:
+            self.stdout.write(f"{'ok  ' if result.ok else 'FAIL'} {result.name}: {result.detail}")
+        failed = [result.name for result in results if not result.ok]
+        if failed:
+            raise CommandError(f"Pushpin check failed: {', '.join(failed)}.")
 
     def push_one(self, slug: str, name: str, text: str) -> None:
         result = push(slug, **{name: parse_value(text)})
