@@ -18,11 +18,13 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# Debian packages: Pushpin (the GRIP proxy) and Chromium (browser tests), only where missing.
+# Debian packages: Pushpin (the GRIP proxy), Chromium (browser tests) and Redis (the Celery
+# broker of the integration tests), only where missing.
 system-deps:
 	@missing=""; \
 	command -v pushpin >/dev/null || missing="$$missing pushpin"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -51,12 +52,19 @@ class Component:
         label: str | None = None,
         value: Provider | None = None,
         refresh_on: Sequence[ModelRef] = (),
+        refresh_every: timedelta | float | None = None,
         template_name: str | None = None,
     ) -> None:
         self.label = label
         self.provider = value
         # Models whose saves and deletes re-run this component's provider (see model_sync.py).
         self.refresh_on = tuple(refresh_on)
+        # Seconds between scheduled refreshes (contrib.celery.beat_schedule), None for none.
+        if isinstance(refresh_every, timedelta):
+            refresh_every = refresh_every.total_seconds()
+        if refresh_every is not None and refresh_every <= 0:
+            raise ValueError(f"refresh_every must be positive, not {refresh_every}.")
+        self.refresh_every = refresh_every
         if template_name is not None:
             self.template_name = template_name
         self.name = ""
@@ -125,10 +133,15 @@ class Stat(Component):
         decimals: int | None = None,
         text: bool = False,
         refresh_on: Sequence[ModelRef] = (),
+        refresh_every: timedelta | float | None = None,
         template_name: str | None = None,
     ) -> None:
         super().__init__(
-            label=label, value=value, refresh_on=refresh_on, template_name=template_name
+            label=label,
+            value=value,
+            refresh_on=refresh_on,
+            refresh_every=refresh_every,
+            template_name=template_name,
         )
         self.unit = unit
         self.decimals = decimals
@@ -209,10 +222,15 @@ class Chart(Component):
         y_min: float | None = None,
         y_max: float | None = None,
         refresh_on: Sequence[ModelRef] = (),
+        refresh_every: timedelta | float | None = None,
         template_name: str | None = None,
     ) -> None:
         super().__init__(
-            label=label, value=value, refresh_on=refresh_on, template_name=template_name
+            label=label,
+            value=value,
+            refresh_on=refresh_on,
+            refresh_every=refresh_every,
+            template_name=template_name,
         )
         if not 2 <= window <= self.MAX_WINDOW:
             raise ValueError(

@@ -61,6 +61,7 @@ class Stack:
     publish_port: int = field(default_factory=free_port)
     django_port: int = field(default_factory=free_port)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    redis_port: int | None = None
 
     @property
     def grip_url(self) -> str:
@@ -82,6 +83,8 @@ class Stack:
             DSSE_GRIP_URL=self.grip_url,
             PYTHONPATH=str(REPO),
         )
+        if self.redis_port is not None:
+            env["CELERY_BROKER_URL"] = f"redis://127.0.0.1:{self.redis_port}/0"
         env.update(extra)
         return env
 
@@ -150,6 +153,50 @@ class Stack:
             "warning",
         ]
         wait_for_port(self.django_port, self._start("django", args, self.env()))
+
+    def start_redis(self) -> None:
+        """Debian's redis-server on a free loopback port, nothing persisted."""
+        self.redis_port = free_port()
+        args = [
+            "redis-server",
+            "--port",
+            str(self.redis_port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(self.workdir),
+        ]
+        wait_for_port(self.redis_port, self._start("redis", args, self.env()))
+
+    def start_celery_worker(self, timeout: float = 60) -> None:
+        """A real prefork worker (two children) of tests.celery_app."""
+        args = [
+            PYTHON,
+            "-m",
+            "celery",
+            "-A",
+            "tests.celery_app",
+            "worker",
+            "--pool",
+            "prefork",
+            "--concurrency",
+            "2",
+            "--loglevel",
+            "INFO",
+            "--without-mingle",
+            "--without-gossip",
+        ]
+        process = self._start("celery", args, self.env())
+        log = self.workdir / "celery.log"
+        deadline = time.monotonic() + timeout
+        while b"ready." not in log.read_bytes():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"celery worker not ready: {log.read_text()[-2000:]}")
+            time.sleep(0.2)
 
     def stop(self, name: str) -> None:
         process = self.processes.pop(name, None)

@@ -1,0 +1,77 @@
+"""Celery tasks for pushing and refreshing (optional extra ``celery``).
+
+    # proj/celery.py
+    app = Celery("proj")
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.conf.imports = ["dashboards_sse.contrib.celery"]
+    app.conf.beat_schedule = beat_schedule()  # every component declared with refresh_every
+
+Tasks run ``push()`` synchronously inside the worker process, so a prefork child that exits or
+is recycled right after loses nothing. An unreachable Pushpin (``PublishError``) is retried with
+backoff; a bad dashboard, component or value fails at once, without retries.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+from typing import Any
+
+try:
+    from celery import shared_task
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "dashboards_sse.contrib.celery needs Celery: pip install 'django-dashboards-sse[celery]'"
+    ) from exc
+
+from ..exceptions import PublishError
+from ..publish import push
+from ..registry import get_dashboard, get_dashboards
+
+RETRY = {
+    "autoretry_for": (PublishError,),
+    "retry_backoff": True,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+@shared_task(name="dashboards_sse.push", **RETRY)
+def push_task(dashboard: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Push ``values`` ({component: value}) to one dashboard; returns the event ids."""
+    pushed = push(dashboard, **values)
+    return {"dashboard": pushed.dashboard, "event_ids": pushed.event_ids}
+
+
+@shared_task(name="dashboards_sse.refresh", **RETRY)
+def refresh_task(dashboard: str, components: list[str] | None = None) -> dict[str, Any]:
+    """Recompute providers (all of the dashboard's, or ``components``) and push them."""
+    pushed = get_dashboard(dashboard).refresh(*(components or ()))
+    if pushed is None:
+        return {"dashboard": dashboard, "event_ids": {}}
+    return {"dashboard": pushed.dashboard, "event_ids": pushed.event_ids}
+
+
+def beat_schedule() -> dict[str, dict[str, Any]]:
+    """A Celery beat schedule with one entry per dashboard and interval, from the components
+    declared with ``refresh_every=timedelta(...)`` (or seconds)."""
+    from django.apps import apps
+
+    if not apps.ready:  # beat may build its schedule before the Django fixup set Django up
+        import django
+
+        django.setup()
+    groups: dict[tuple[str, float], list[str]] = defaultdict(list)
+    for dashboard in get_dashboards():
+        for name, component in dashboard.components.items():
+            if component.refresh_every is not None:
+                groups[(dashboard.slug, component.refresh_every)].append(name)
+    return {
+        f"dashboards_sse {slug} every {seconds:g}s": {
+            "task": "dashboards_sse.refresh",
+            "schedule": timedelta(seconds=seconds),
+            "args": (slug, names),
+        }
+        for (slug, seconds), names in groups.items()
+    }

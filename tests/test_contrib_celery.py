@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from dashboards_sse import Chart, Dashboard, Stat, registry
+from dashboards_sse.exceptions import PublishError
+
+celery = pytest.importorskip("celery", reason="the celery extra is not installed")
+
+from dashboards_sse.contrib.celery import beat_schedule, push_task, refresh_task  # noqa: E402
+
+
+@pytest.fixture
+def scheduled() -> Iterator[type[Dashboard]]:
+    class Scheduled(Dashboard):
+        slug = "t-celery.scheduled"
+        fast = Stat(value=lambda: 1, refresh_every=timedelta(seconds=5))
+        also_fast = Chart(value=lambda: 2, refresh_every=5)
+        slow = Stat(value=lambda: 3, refresh_every=timedelta(minutes=1))
+        manual = Stat()
+
+    yield Scheduled
+    registry.unregister(Scheduled)
+
+
+def test_beat_schedule_groups_components_by_interval(scheduled: type[Dashboard]) -> None:
+    schedule = beat_schedule()
+    assert schedule["dashboards_sse t-celery.scheduled every 5s"] == {
+        "task": "dashboards_sse.refresh",
+        "schedule": timedelta(seconds=5),
+        "args": ("t-celery.scheduled", ["fast", "also_fast"]),
+    }
+    assert schedule["dashboards_sse t-celery.scheduled every 60s"]["args"] == (
+        "t-celery.scheduled",
+        ["slow"],
+    )
+    assert not [key for key in schedule if "testapp" in key]  # nothing declared there
+
+
+@pytest.mark.parametrize("every", [0, -1, timedelta(0)])
+def test_refresh_every_must_be_positive(every: object) -> None:
+    with pytest.raises(ValueError, match="refresh_every must be positive"):
+        Stat(refresh_every=every)  # type: ignore[arg-type]
+
+
+def test_tasks_retry_only_publish_errors() -> None:
+    for task in (push_task, refresh_task):
+        assert task.autoretry_for == (PublishError,)
+        assert task.max_retries == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_push_task_runs_eagerly(dashboard_pushes: object) -> None:
+    answer = push_task.apply(args=("testapp.ops", {"cpu": 12})).get()
+    assert answer["dashboard"] == "testapp.ops" and "cpu" in answer["event_ids"]
