@@ -2,28 +2,39 @@
 
 ``python manage.py dashboards_sse refresh --every 1`` calls every provider below once a
 second and pushes the results in one go; each open page updates through its SSE stream.
+With Celery instead (compose profile ``celery``), beat schedules the same refresh from
+``refresh_every``: one interval for all components, so one task and one push per second.
 """
 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from typing import Any
 
 from dashboards_sse import Chart, Dashboard, Stat
 
 from . import metrics
 
+EVERY_SECOND = timedelta(seconds=1)
+
 
 class Host(Dashboard):
     title = "This machine — live"
 
-    cpu = Stat(label="CPU", unit="%", decimals=1)
-    memory = Stat(label="Memory used", unit="%", decimals=1)
-    load = Stat(label="Load, 1 min average", decimals=2)
-    uptime = Stat(label="Uptime", text=True)
-    processes = Stat(label="Processes")
+    cpu = Stat(label="CPU", unit="%", decimals=1, refresh_every=EVERY_SECOND)
+    memory = Stat(label="Memory used", unit="%", decimals=1, refresh_every=EVERY_SECOND)
+    load = Stat(label="Load, 1 min average", decimals=2, refresh_every=EVERY_SECOND)
+    uptime = Stat(label="Uptime", text=True, refresh_every=EVERY_SECOND)
+    processes = Stat(label="Processes", refresh_every=EVERY_SECOND)
     cpu_history = Chart(
-        label="CPU, last 2 minutes", unit="%", window=120, decimals=1, y_min=0, y_max=100
+        label="CPU, last 2 minutes",
+        unit="%",
+        window=120,
+        decimals=1,
+        y_min=0,
+        y_max=100,
+        refresh_every=EVERY_SECOND,
     )
     load_history = Chart(
         label="Load, last 2 minutes",
@@ -31,6 +42,7 @@ class Host(Dashboard):
         decimals=2,
         y_min=0,
         value=lambda: metrics.read_load()[0],
+        refresh_every=EVERY_SECOND,
     )
 
     def get_cpu_value(self) -> dict[str, Any]:
