@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core import checks
 
+from . import registry
 from .conf import CHANNEL_MANAGER_CLASS, STORAGE_CLASS, get_settings
 
 GRIP_MIDDLEWARE = "django_grip.GripMiddleware"
@@ -15,7 +16,10 @@ MIN_KEY_BYTES = 32
 
 @checks.register(checks.Tags.compatibility)
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    errors: list[checks.CheckMessage] = []
+    errors: list[checks.CheckMessage] = [
+        checks.Error(problem.message, hint=problem.hint, id=problem.id)
+        for problem in registry.problems
+    ]
     for app in ("django_eventstream", "django_htmx"):
         if app not in settings.INSTALLED_APPS:
             errors.append(

@@ -61,13 +61,11 @@ class Dashboard:
         components: dict[str, Component] = {}
         for base in reversed(cls.__mro__[1:]):
             components.update(getattr(base, "components", {}))
+        clashes = []
         for name, value in list(vars(cls).items()):
             if isinstance(value, Component):
                 if name in _RESERVED or name.startswith("get_"):
-                    raise TypeError(
-                        f"{cls.__qualname__}.{name}: component name {name!r} clashes with a "
-                        f"Dashboard attribute; choose another name."
-                    )
+                    clashes.append(name)
                 components[name] = value
         # Each dashboard owns its components: inherited ones are copied and bound to it.
         for name, component in components.items():
@@ -78,6 +76,17 @@ class Dashboard:
             component.dashboard = cls
         cls.components = components
         if abstract:
+            return
+        if clashes:  # the class is unusable (push, slug... are shadowed): report, don't register
+            registry.problems.append(
+                registry.DeclarationProblem(
+                    "dashboards_sse.E007",
+                    f"{cls.__module__}.{cls.__qualname__}: component name(s) "
+                    f"{', '.join(map(repr, clashes))} clash with Dashboard attributes; "
+                    f"the dashboard is not registered.",
+                    "Rename the component(s); names starting with get_ are for providers.",
+                )
+            )
             return
         if "slug" not in vars(cls) or not cls.slug:
             cls.slug = _default_slug(cls)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
-
-from django.core.exceptions import ImproperlyConfigured
 
 from .exceptions import UnknownDashboard
 
@@ -14,13 +13,31 @@ if TYPE_CHECKING:
 _dashboards: dict[str, type[Dashboard]] = {}
 
 
+@dataclass(frozen=True)
+class DeclarationProblem:
+    """A dashboard declared wrongly: not registered, reported by ``manage.py check``."""
+
+    id: str
+    message: str
+    hint: str
+
+
+# Filled while dashboards.py modules are imported; checks.py turns them into system errors.
+problems: list[DeclarationProblem] = []
+
+
 def register(dashboard: type[Dashboard]) -> None:
     existing = _dashboards.get(dashboard.slug)
     if existing is not None and _path(existing) != _path(dashboard):
-        raise ImproperlyConfigured(
-            f"Two dashboards share the slug {dashboard.slug!r}: {_path(existing)} and "
-            f"{_path(dashboard)}. Set a distinct `slug = ...` on one of them."
+        problems.append(
+            DeclarationProblem(
+                "dashboards_sse.E006",
+                f"Two dashboards share the slug {dashboard.slug!r}: {_path(existing)} and "
+                f"{_path(dashboard)}; the second is not registered.",
+                "Set a distinct `slug = ...` on one of them.",
+            )
         )
+        return
     _dashboards[dashboard.slug] = dashboard  # a re-imported module replaces its own class
 
 

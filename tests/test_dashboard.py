@@ -5,9 +5,9 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import ImproperlyConfigured
 
 from dashboards_sse import Chart, Dashboard, Stat, UnknownComponent, UnknownDashboard, registry
+from dashboards_sse.checks import check_settings
 from tests.testapp.dashboards import Ops, Secret
 
 
@@ -68,9 +68,13 @@ def test_components_in_order() -> None:
 
 
 @pytest.mark.parametrize("name", ["slug", "title", "push", "channel", "components", "get_thing"])
-def test_component_name_clash(name: str) -> None:
-    with pytest.raises(TypeError, match=f"component name {name!r} clashes"):
-        type("Clash", (Dashboard,), {"__module__": __name__, name: Stat()})
+def test_component_name_clash(name: str, problems: list[Any]) -> None:
+    type("Clash", (Dashboard,), {"__module__": __name__, name: Stat()})
+    (problem,) = problems
+    assert problem.id == "dashboards_sse.E007"
+    assert f"component name(s) {name!r} clash" in problem.message
+    (error,) = [e for e in check_settings() if e.id == "dashboards_sse.E007"]
+    assert "Rename the component" in (error.hint or "")
     with pytest.raises(UnknownDashboard):
         registry.get_dashboard("tests.clash")
 
@@ -114,17 +118,18 @@ def test_abstract_not_registered(cleanup: list[type[Dashboard]]) -> None:
     assert Template not in registry.get_dashboards()
 
 
-def test_duplicate_slug(cleanup: list[type[Dashboard]]) -> None:
+def test_duplicate_slug(cleanup: list[type[Dashboard]], problems: list[Any]) -> None:
     class First(Dashboard):
         slug = "t-dashboard.dup"
 
     cleanup.append(First)
-    message = r"Two dashboards share the slug 't-dashboard\.dup'"
-    with pytest.raises(ImproperlyConfigured, match=message):
 
-        class Second(Dashboard):
-            slug = "t-dashboard.dup"
+    class Second(Dashboard):
+        slug = "t-dashboard.dup"
 
+    (problem,) = problems
+    assert problem.id == "dashboards_sse.E006"
+    assert "Two dashboards share the slug 't-dashboard.dup'" in problem.message
     assert registry.get_dashboard("t-dashboard.dup") is First
 
 
@@ -242,3 +247,11 @@ def test_permission_callable(by_rule: Any, user: Any) -> None:
     assert isinstance(seen[0], AnonymousUser)
     assert not board.user_can_view(AnonymousUser())
     assert board.user_can_view(user)
+
+
+@pytest.fixture
+def problems() -> Iterator[list[Any]]:
+    """Declaration problems recorded during the test (cleared after)."""
+    registry.problems.clear()
+    yield registry.problems
+    registry.problems.clear()
