@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import quote
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from . import conf
 from .dashboard import Dashboard
 from .exceptions import PublishError
+from .publish import user_item
 from .registry import get_dashboards
 from .transport import publish_items
 
@@ -29,34 +28,43 @@ logger = logging.getLogger("dashboards_sse")
 REMOVALS = {"post_remove", "post_clear"}
 
 
+def current_user(pk: Any) -> Any:
+    """The user as the database has it now, None if deleted or inactive: permissions are cached
+    on a user object, and deactivation or deletion happen while streams are open."""
+    if pk is None:
+        return None
+    user = get_user_model()._default_manager.filter(pk=pk).first()
+    return user if user is not None and getattr(user, "is_active", True) else None
+
+
 def access_changed(user: Any, dashboards: list[type[Dashboard]] | None = None) -> list[str]:
     """Kick ``user``'s open streams of every dashboard (or those given) they may no longer view.
 
     Called automatically on permission, group, deactivation and deletion changes; call it
     yourself after changing what a callable ``permission`` looks at. Returns the slugs kicked.
     """
-    fresh = get_user_model()._default_manager.filter(pk=user.pk).first()
-    if fresh is not None and not getattr(fresh, "is_active", True):
-        fresh = None
+    return _cut_off(user.pk, dashboards)
+
+
+def _cut_off(user_pk: Any, dashboards: list[type[Dashboard]] | None = None) -> list[str]:
+    fresh = current_user(user_pk)
     lost = [
         board
         for board in (dashboards or get_dashboards())
         if board.permission is not None and not board.user_can_view(fresh)
     ]
     if lost:
-        publish_items(kick_items(str(user.pk), lost), conf.get_settings())
+        publish_items(kick_items(str(user_pk), lost), conf.get_settings())
     return [board.slug for board in lost]
 
 
 def kick_items(user_id: str, dashboards: list[type[Dashboard]]) -> list[dict[str, Any]]:
-    """Pushpin items for django-eventstream's per-user channel; ``require_sub`` limits each to
-    connections subscribed to that dashboard's channel (the ``require-sub`` filter)."""
+    """A ``forbidden`` stream-error, then a close, to the user's streams of each dashboard."""
     from django_eventstream.utils import sse_encode_event
 
     prefix = conf.get_settings().grip_prefix
     items = []
     for board in dashboards:
-        meta = {"require_sub": f"{prefix}events-{quote(board.channel)}"}
         error = {
             "condition": "forbidden",
             "text": f"Access to the dashboard {board.slug!r} was revoked.",
@@ -64,27 +72,26 @@ def kick_items(user_id: str, dashboards: list[type[Dashboard]]) -> list[dict[str
         }
         content = sse_encode_event("stream-error", error, event_id="error", json_encode=True)
         for body in ({"content": content}, {"action": "close"}):
-            items.append(
-                {
-                    "channel": f"{prefix}user-{user_id}",
-                    "meta": meta,
-                    "formats": {"http-stream": body},
-                }
-            )
+            items.append(user_item(user_id, board.channel, body, prefix))
     return items
 
 
 def _after_commit(user: Any) -> None:
+    # The id is taken now: a deleted user's pk is cleared before an outer transaction commits.
+    user_pk = user.pk
+
     def kick() -> None:
         try:
-            access_changed(user)
+            _cut_off(user_pk)
         except PublishError:
-            logger.exception("dashboards_sse: could not cut off user %s", user.pk)
+            logger.exception("dashboards_sse: could not cut off user %s", user_pk)
 
     transaction.on_commit(kick)
 
 
 def _affected_users(sender: Any, instance: Any, reverse: bool, pk_set: set[Any] | None) -> Any:
+    from django.contrib.auth.models import Group
+
     User = get_user_model()
     if isinstance(instance, User):
         return [instance]
@@ -109,18 +116,12 @@ def _user_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> Non
 
 
 def _user_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
-    def kick() -> None:
-        lost = [board for board in get_dashboards() if board.permission is not None]
-        try:
-            publish_items(kick_items(str(instance.pk), lost), conf.get_settings())
-        except PublishError:
-            logger.exception("dashboards_sse: could not cut off deleted user %s", instance.pk)
-
-    if conf.get_settings().publish_url:
-        transaction.on_commit(kick)
+    _after_commit(instance)
 
 
 def connect_signals() -> None:
+    from django.contrib.auth.models import Group
+
     User = get_user_model()
     relations = [getattr(User, name, None) for name in ("user_permissions", "groups")]
     throughs = [rel.through for rel in relations if rel is not None] + [Group.permissions.through]

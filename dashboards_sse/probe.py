@@ -11,13 +11,14 @@ import http.client
 import secrets
 import time
 from dataclasses import dataclass
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 from django.urls import reverse
 
 from .conf import get_settings
 from .dashboard import Dashboard
+from .publish import user_item
 
 CHECK_EVENT = "dashboards-sse-check"
 
@@ -102,12 +103,10 @@ def _round_trip(
     # The dashboard's channel only takes items that continue its id chain, so the test event
     # goes to the per-user channel every stream also holds (anonymous here), limited to this
     # dashboard's streams. No id, an unknown event name: browsers ignore it.
-    prefix = get_settings().grip_prefix
-    item = {
-        "channel": f"{prefix}user-anonymous",
-        "meta": {"require_sub": f"{prefix}events-{quote(dashboard.channel)}"},
-        "formats": {"http-stream": {"content": f"event: {CHECK_EVENT}\ndata: {token}\n\n"}},
-    }
+    content = f"event: {CHECK_EVENT}\ndata: {token}\n\n"
+    item = user_item(
+        "anonymous", dashboard.channel, {"content": content}, get_settings().grip_prefix
+    )
     started = time.monotonic()
     try:
         requests.post(publish_url, json={"items": [item]}, timeout=timeout).raise_for_status()

@@ -123,8 +123,23 @@ def pushpin_item(channel: str, event_type: str, html: str, event_id: int, prefix
 
     content = sse_encode_event(event_type, html, event_id="%I", escape=True)
     return {
-        "channel": f"{prefix}events-{quote(channel)}",
+        "channel": events_channel(channel, prefix),
         "id": str(event_id),
         "prev-id": str(event_id - 1),
         "formats": {"http-stream": {"content": content, "content-filters": ["build-id"]}},
+    }
+
+
+def events_channel(channel: str, prefix: str) -> str:
+    """The GRIP channel django-eventstream subscribes a stream of ``channel`` to."""
+    return f"{prefix}events-{quote(channel)}"
+
+
+def user_item(user_id: str, channel: str, body: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """An id-less item for django-eventstream's per-user channel (every stream holds one),
+    delivered only to that user's streams of ``channel`` (its ``require-sub`` filter)."""
+    return {
+        "channel": f"{prefix}user-{user_id}",
+        "meta": {"require_sub": events_channel(channel, prefix)},
+        "formats": {"http-stream": body},
     }

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from asgiref.sync import sync_to_async
-from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.handlers.asgi import ASGIRequest
@@ -27,6 +26,7 @@ from django.http import (
 )
 from django.shortcuts import render
 
+from .access import current_user
 from .conf import get_settings
 from .dashboard import Dashboard
 from .embedded import EmbeddedStream
@@ -58,15 +58,6 @@ def _text(response_class: type[HttpResponse], message: str) -> HttpResponse:
 def _stream_user(request: HttpRequest) -> Any:
     user = getattr(request, "user", None)
     return user if user is not None and user.is_authenticated else None
-
-
-def _reloaded(user: Any) -> Any:
-    """The user as the database has it now: permissions (cached on the object), deactivation
-    or deletion change while a stream is open."""
-    if user is None:
-        return None
-    fresh = get_user_model()._default_manager.filter(pk=user.pk).first()
-    return fresh if fresh is not None and getattr(fresh, "is_active", True) else None
 
 
 async def dashboard_stream(request: HttpRequest, slug: str) -> HttpResponseBase:
@@ -113,7 +104,10 @@ async def dashboard_stream(request: HttpRequest, slug: str) -> HttpResponseBase:
         return response
 
     stream = EmbeddedStream(
-        dashboard.channel, last_id, config, lambda: dashboard.user_can_view(_reloaded(user))
+        dashboard.channel,
+        last_id,
+        config,
+        lambda: dashboard.user_can_view(current_user(user.pk if user else None)),
     )
     body = stream.__aiter__() if isinstance(request, ASGIRequest) else iter(stream)
     response = StreamingHttpResponse(body, content_type="text/event-stream")

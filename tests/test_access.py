@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+
+from dashboards_sse.access import current_user
+from tests.conftest import PublishServer
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def viewer(settings: Any, publish_server: PublishServer) -> Any:
+    settings.GRIP_URL = publish_server.url + "?key=" + "k" * 40
+    kind, _ = ContentType.objects.get_or_create(app_label="testapp", model="secret")
+    perm, _ = Permission.objects.get_or_create(
+        codename="view_secret", content_type=kind, defaults={"name": "Can view secret"}
+    )
+    user = get_user_model().objects.create_user("viewer")
+    user.user_permissions.add(perm)
+    return user
+
+
+def kicked_channels(server: PublishServer) -> list[str]:
+    return [item["channel"] for _, _, body in server.requests for item in body["items"]]
+
+
+def test_deleted_inside_a_transaction_kicks_the_right_user(
+    viewer: Any, publish_server: PublishServer
+) -> None:
+    pk = viewer.pk
+    with transaction.atomic():  # like the admin's delete view: pk is cleared before the commit
+        viewer.delete()
+    assert kicked_channels(publish_server) == [f"user-{pk}", f"user-{pk}"]
+
+
+def test_permission_removed_kicks(viewer: Any, publish_server: PublishServer) -> None:
+    viewer.user_permissions.clear()
+    items = publish_server.requests[0][2]["items"]
+    assert items[0]["meta"] == {"require_sub": "events-dashboard.testapp.secret"}
+    assert '"condition": "forbidden"' in items[0]["formats"]["http-stream"]["content"]
+    assert items[1]["formats"]["http-stream"] == {"action": "close"}
+
+
+def test_still_allowed_user_is_not_kicked(viewer: Any, publish_server: PublishServer) -> None:
+    viewer.groups.clear()  # a removal that leaves the permission in place
+    assert publish_server.requests == []
+
+
+def test_current_user_is_none_when_inactive_or_deleted(viewer: Any) -> None:
+    assert current_user(viewer.pk) == viewer
+    get_user_model().objects.filter(pk=viewer.pk).update(is_active=False)
+    assert current_user(viewer.pk) is None
+    assert current_user(None) is None
+    assert current_user(10_000) is None
