@@ -2,7 +2,7 @@
 
 Public API::
 
-    from dashboards_sse import Dashboard, Stat, Chart, push
+    from dashboards_sse import Dashboard, Stat, Chart, push, batch
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from .exceptions import (
     UnknownComponent,
     UnknownDashboard,
 )
-from .publish import Pushed, push
+from .publish import Pushed, batch, push
 
 __all__ = [
     "Chart",
@@ -29,5 +29,6 @@ __all__ = [
     "Stat",
     "UnknownComponent",
     "UnknownDashboard",
+    "batch",
     "push",
 ]

@@ -53,6 +53,7 @@ class Component:
         value: Provider | None = None,
         refresh_on: Sequence[ModelRef] = (),
         refresh_every: timedelta | float | None = None,
+        max_rate: float | None = None,
         template_name: str | None = None,
     ) -> None:
         self.label = label
@@ -65,6 +66,11 @@ class Component:
         if refresh_every is not None and refresh_every <= 0:
             raise ValueError(f"refresh_every must be positive, not {refresh_every}.")
         self.refresh_every = refresh_every
+        # Most events per second viewers are sent for this component (None: every push). Faster
+        # pushes are coalesced: the state is stored at once, its newest version sent per slot.
+        if max_rate is not None and not 0 < max_rate <= 1000:
+            raise ValueError(f"max_rate must be between 0 and 1000 per second, not {max_rate}.")
+        self.max_rate = max_rate
         if template_name is not None:
             self.template_name = template_name
         self.name = ""
@@ -134,6 +140,7 @@ class Stat(Component):
         text: bool = False,
         refresh_on: Sequence[ModelRef] = (),
         refresh_every: timedelta | float | None = None,
+        max_rate: float | None = None,
         template_name: str | None = None,
     ) -> None:
         super().__init__(
@@ -141,6 +148,7 @@ class Stat(Component):
             value=value,
             refresh_on=refresh_on,
             refresh_every=refresh_every,
+            max_rate=max_rate,
             template_name=template_name,
         )
         self.unit = unit
@@ -223,6 +231,7 @@ class Chart(Component):
         y_max: float | None = None,
         refresh_on: Sequence[ModelRef] = (),
         refresh_every: timedelta | float | None = None,
+        max_rate: float | None = None,
         template_name: str | None = None,
     ) -> None:
         super().__init__(
@@ -230,6 +239,7 @@ class Chart(Component):
             value=value,
             refresh_on=refresh_on,
             refresh_every=refresh_every,
+            max_rate=max_rate,
             template_name=template_name,
         )
         if not 2 <= window <= self.MAX_WINDOW:

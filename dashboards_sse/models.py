@@ -18,6 +18,10 @@ class ComponentState(models.Model):
     state = models.JSONField()
     event_id = models.BigIntegerField(default=0)
     updated = models.DateTimeField(auto_now=True)
+    # Coalescing (a component's ``max_rate``): when its last event went out (Unix time), and
+    # whether the stored state is newer than that event and still waits to be published.
+    published_at = models.FloatField(null=True)
+    pending = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

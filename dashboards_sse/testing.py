@@ -9,7 +9,8 @@
         assert "1,285" in pushes.html("shop.sales", "orders")
 
 Or the pytest fixture ``dashboard_pushes`` (registered as a pytest plugin). Pushes are still
-validated, rendered and stored (so a test needs database access), only not published.
+validated, rendered and stored (so a test needs database access), only not published, and
+never coalesced (``max_rate``): every push is rendered, so tests do not depend on timing.
 """
 
 from __future__ import annotations
@@ -58,10 +59,10 @@ class CapturedPushes(list[Pushed]):
 
     def html(self, dashboard: str | type[Dashboard], component: str) -> str:
         """The HTML viewers were last sent for one component."""
-        found = self.of(dashboard, component)
-        if not found:
+        sent = [p for p in self.of(dashboard) if component in p.html]
+        if not sent:
             raise AssertionError(self._nothing(dashboard, component))
-        return found[-1].html[component]
+        return sent[-1].html[component]
 
     def assert_pushed(
         self,

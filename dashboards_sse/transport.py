@@ -7,8 +7,10 @@ push returns only once Pushpin accepted every item, in one POST, or raises Publi
 
 from __future__ import annotations
 
+import json
 import os
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import requests
@@ -32,19 +34,46 @@ def _get_session() -> requests.Session:
     return _session
 
 
+# Pushpin refuses a publish body over push_in_max_body_size (1 MB in pushpin/); a big batch
+# goes out in several POSTs, in order, none over this.
+MAX_BODY_BYTES = 512 * 1024
+
+
 def publish_items(items: list[dict[str, Any]], config: Settings) -> None:
     """POST ``items`` to Pushpin; retry connection errors and 5xx within the time budget."""
-    url = config.publish_url
-    if url is None or not items:
+    if config.publish_url is None or not items:
         return
     deadline = time.monotonic() + config.publish_timeout
+    for body in _bodies(items):
+        _post(body, config, deadline)
+
+
+def _bodies(items: list[dict[str, Any]]) -> Iterator[bytes]:
+    """``{"items": [...]}`` request bodies of at most MAX_BODY_BYTES (one item may exceed it)."""
+    chunk: list[bytes] = []
+    size = 0
+    for item in items:
+        encoded = json.dumps(item, separators=(",", ":")).encode()
+        if chunk and size + len(encoded) > MAX_BODY_BYTES:
+            yield b'{"items":[' + b",".join(chunk) + b"]}"
+            chunk, size = [], 0
+        chunk.append(encoded)
+        size += len(encoded) + 1
+    yield b'{"items":[' + b",".join(chunk) + b"]}"
+
+
+def _post(body: bytes, config: Settings, deadline: float) -> None:
+    url = config.publish_url
     delay = 0.05
     attempts = 0
     while True:
         attempts += 1
         try:
             response = _get_session().post(
-                url, json={"items": items}, timeout=config.publish_request_timeout
+                url,
+                data=body,
+                headers={"Content-Type": "application/json"},
+                timeout=config.publish_request_timeout,
             )
         except requests.RequestException as exc:
             problem = f"{type(exc).__name__}: {exc}"

@@ -27,6 +27,9 @@ TESTAPP_LINES = [
     "testapp.ops requests stat",
     "testapp.ops latency chart",
     "testapp.secret level stat",
+    "testapp.sensors temperature stat",
+    "testapp.sensors trace chart",
+    "testapp.sensors door stat",
 ]
 
 
@@ -307,7 +310,7 @@ def test_process_push_bare_word(database: Path) -> None:
     [
         (
             ("push", "nope", "cpu", "1"),
-            "No dashboard 'nope'. Known dashboards: testapp.ops, testapp.secret.",
+            "No dashboard 'nope'. Known dashboards: testapp.ops, testapp.secret, testapp.sensors.",
         ),
         (
             ("push", "testapp.ops", "nope", "1"),
@@ -320,7 +323,7 @@ def test_process_push_bare_word(database: Path) -> None:
         ),
         (
             ("refresh", "nope"),
-            "No dashboard 'nope'. Known dashboards: testapp.ops, testapp.secret.",
+            "No dashboard 'nope'. Known dashboards: testapp.ops, testapp.secret, testapp.sensors.",
         ),
         (("refresh", "--every", "0"), "--every needs a positive number of seconds."),
     ],

@@ -15,6 +15,7 @@ from dashboards_sse import (
     Pushed,
     UnknownComponent,
     UnknownDashboard,
+    batch,
     push,
 )
 from dashboards_sse.models import ComponentState
@@ -283,3 +284,96 @@ def test_publish_after_commit_failure_is_logged(
     assert len(publish_server.requests) == 1
     assert "publishing to 'testapp.ops' after commit failed" in caplog.text
     assert len(events()) == 1
+
+
+# -- batch() -------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batch_one_post_one_event_per_component(
+    settings: Any, publish_server: PublishServer
+) -> None:
+    settings.GRIP_URL = publish_server.url
+
+    with batch() as pushes:
+        first = push("testapp.ops", cpu=1, latency=[1, 10])
+        push("testapp.ops", cpu=2, latency=[2, 20])
+        push("testapp.secret", level=3)
+        assert publish_server.requests == [] and not events()  # nothing before the end
+
+    assert pushes == [first, pushes[1], pushes[2]]
+    assert [(e.type, e.eid) for e in events()] == [("cpu", 1), ("latency", 2)]
+    assert states()["cpu"]["value"] == 2  # the newest value wins
+    assert states()["latency"]["points"] == [[1, 10], [2, 20]]  # a Chart keeps every point
+    (request,) = publish_server.requests
+    channels = [item["channel"] for item in request[2]["items"]]
+    assert channels == ["events-dashboard.testapp.ops"] * 2 + ["events-dashboard.testapp.secret"]
+    assert first.event_ids == {"cpu": 1, "latency": 2} and first.published
+    assert "2" in first.html["cpu"]  # what viewers were sent for it
+
+
+@pytest.mark.django_db
+def test_batch_checks_each_value_at_its_push() -> None:
+    with pytest.raises(InvalidValue, match="'cpu'"), batch():
+        push("testapp.ops", cpu=1)
+        push("testapp.ops", cpu="not a number")
+    assert_nothing_stored()
+
+
+@pytest.mark.django_db
+def test_batch_is_all_or_nothing() -> None:
+    with pytest.raises(RuntimeError), batch():
+        push("testapp.ops", cpu=1)
+        raise RuntimeError("job failed")
+    assert_nothing_stored()
+    with pytest.raises(UnknownComponent), batch():
+        push("testapp.ops", cpu=1)
+        push("testapp.ops", nope=1)
+    assert_nothing_stored()
+
+
+@pytest.mark.django_db
+def test_batch_oversized_html_stores_nothing(settings: Any) -> None:
+    settings.DASHBOARDS_SSE = {"MAX_HTML_BYTES": 500}
+    with pytest.raises(InvalidValue, match="MAX_HTML_BYTES"), batch():
+        push("testapp.ops", cpu=1)
+        push("testapp.ops", latency={"series": [[x, x] for x in range(5)]})
+    assert_nothing_stored()
+
+
+@pytest.mark.django_db
+def test_nested_batch_joins_the_outer_one() -> None:
+    with batch() as outer:
+        push("testapp.ops", cpu=1)
+        with batch() as inner:
+            second = push("testapp.ops", cpu=2)
+        assert inner == [second]
+        assert not events()  # stored when the outermost batch ends
+    assert [e.type for e in events()] == ["cpu"]
+    assert len(outer) == 2 and outer[1] is second
+
+
+@pytest.mark.django_db
+def test_empty_batch() -> None:
+    with batch() as pushes:
+        pass
+    assert pushes == []
+    assert_nothing_stored()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batch_over_max_body_is_several_posts_in_order(
+    settings: Any, publish_server: PublishServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dashboards_sse import transport
+
+    monkeypatch.setattr(transport, "MAX_BODY_BYTES", 1)  # one item per POST
+    settings.GRIP_URL = publish_server.url
+    with batch():
+        for value in range(3):
+            push("testapp.ops", cpu=value, status=f"status {value}")
+            push("testapp.secret", level=value)
+
+    ids = [item["id"] for _, _, body in publish_server.requests for item in body["items"]]
+    assert len(publish_server.requests) == 3
+    assert ids == ["1", "2", "1"]  # one event per component, in push order

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -121,3 +122,22 @@ def test_child_publishes_with_own_session(
     assert len(used) == 1
     assert used[0] is not parent
     assert len(publish_server.requests) == 1
+
+
+def test_bodies_stay_under_the_limit_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(transport, "MAX_BODY_BYTES", 100)
+    items = [{"id": str(n), "pad": "x" * 30} for n in range(10)]
+    bodies = list(transport._bodies(items))
+    assert len(bodies) > 1
+    assert all(len(body) <= 100 + len('{"items":[]}') for body in bodies)
+    assert [item for body in bodies for item in json.loads(body)["items"]] == items
+
+
+def test_an_item_over_the_limit_goes_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(transport, "MAX_BODY_BYTES", 10)
+    big, small = {"pad": "x" * 50}, {"id": "1"}
+    assert [json.loads(b)["items"] for b in transport._bodies([small, big, small])] == [
+        [small],
+        [big],
+        [small],
+    ]

@@ -120,3 +120,39 @@ def test_push_fails_clearly_when_pushpin_unreachable(stack: Stack) -> None:
     assert "Traceback" not in failed.stderr
     assert len(failed.stderr.strip().splitlines()) == 1
     assert time.monotonic() - started < 30  # bounded retry (PUBLISH_TIMEOUT 5 s), never a hang
+
+
+def test_batch_in_several_posts_arrives_complete_and_in_order(stack: Stack) -> None:
+    code = (
+        "from dashboards_sse import transport\n"
+        "transport.MAX_BODY_BYTES = 100  # one item per POST\n"
+        "with batch():\n"
+        "    for n in range(300):\n"
+        "        push('testapp.ops', cpu=n, status=f'run {n}', latency=n)\n"
+    )
+    with open_stream(stack) as client:
+        done = stack.run_python(code)
+        assert done.returncode == 0, done.stderr
+        got = [client.wait_for(kind) for kind in ("cpu", "status", "latency")]
+        assert ">299.0<" in got[0].data and "run 299" in got[1].data
+        assert 'data-points="5"' in got[2].data  # every point applied, window 5 kept
+        # one event per component (its newest state), consecutive ids across the POSTs
+        first, second, third = (int(e.id.rsplit(":", 1)[1]) for e in got)  # type: ignore[union-attr]
+        assert (second, third) == (first + 1, first + 2)
+
+
+def test_coalesced_push_is_sent_when_a_script_exits(stack: Stack) -> None:
+    sensors = "/dashboards/testapp.sensors/stream/"
+    with SSEClient(stack.proxy_url + sensors) as client:
+        client.wait_for("stream-open")
+        done = stack.run_python(
+            "for n in range(50):\n"
+            "    push('testapp.sensors', temperature=n)\n"
+            "print(sum(bool(p.deferred) for p in [push('testapp.sensors', temperature=50)]))\n"
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == "1"  # held, then sent by the exit flush
+        first = client.wait_for("temperature")
+        last = client.wait_for("temperature", contains=">50<")
+        assert ">0<" in first.data
+        assert int(last.id.rsplit(":", 1)[1]) == 2  # type: ignore[union-attr]

@@ -17,3 +17,11 @@ class Secret(Dashboard):
     permission = "testapp.view_secret"
 
     level = Stat(label="Level")
+
+
+class Sensors(Dashboard):
+    title = "Sensors"
+
+    temperature = Stat(label="Temperature", unit="°C", max_rate=2)
+    trace = Chart(label="Trace", window=20, max_rate=2)
+    door = Stat(label="Door", text=True)

@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from django_eventstream.models import Event
+
+from dashboards_sse import Stat, coalesce, push
+from dashboards_sse.models import ComponentState
+from dashboards_sse.publish import flush_pending
+from dashboards_sse.testing import capture_pushes
+from tests.conftest import PublishServer
+
+SLUG = "testapp.sensors"
+INTERVAL = 0.5  # Sensors' components have max_rate=2
+
+
+@pytest.fixture(autouse=True)
+def forget_schedule() -> Any:
+    yield
+    with coalesce._lock:
+        coalesce._heap.clear()
+        coalesce._scheduled.clear()
+
+
+def sent() -> list[tuple[str, str]]:
+    """(component, html) of every stored event on the Sensors channel, oldest first."""
+    import json
+
+    rows = Event.objects.filter(channel="dashboard." + SLUG, eid__gt=0).order_by("eid")
+    return [(row.type, json.loads(row.data)) for row in rows]
+
+
+def row(name: str) -> ComponentState:
+    return ComponentState.objects.get(dashboard=SLUG, component=name)
+
+
+def test_max_rate_must_be_positive_and_sane() -> None:
+    for bad in (0, -1, 5_000):
+        with pytest.raises(ValueError, match="max_rate"):
+            Stat(max_rate=bad)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pushes_inside_the_interval_are_held_then_the_newest_is_sent(
+    settings: Any, publish_server: PublishServer
+) -> None:
+    settings.GRIP_URL = publish_server.url
+
+    first = push(SLUG, temperature=20)
+    second = push(SLUG, temperature=21)
+    third = push(SLUG, temperature=22)
+
+    assert first.event_ids and first.published and first.deferred == []
+    assert second.deferred == ["temperature"] and not second.event_ids and not second.published
+    assert third.deferred == ["temperature"]
+    assert len(sent()) == 1 and len(publish_server.requests) == 1
+    assert row("temperature").state["value"] == 22 and row("temperature").pending  # stored
+
+    coalesce.flush_all()
+
+    assert [html for _, html in sent()][1].count(">22<") == 1  # only the newest, once
+    assert len(sent()) == 2 and len(publish_server.requests) == 2
+    assert not row("temperature").pending
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_timer_sends_the_newest_state_when_the_slot_opens() -> None:
+    push(SLUG, temperature=1)
+    start = time.monotonic()
+    push(SLUG, temperature=2)
+    push(SLUG, temperature=3)
+
+    deadline = start + 5
+    while len(sent()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+    elapsed = time.monotonic() - start
+    assert len(sent()) == 2, "the held state was never sent"
+    assert ">3<" in sent()[1][1]
+    assert elapsed >= INTERVAL * 0.8  # not before its slot (clock granularity aside)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_unlimited_components_are_sent_at_once_beside_held_ones() -> None:
+    push(SLUG, temperature=1)
+    result = push(SLUG, temperature=2, door="open")
+    assert result.deferred == ["temperature"]
+    assert list(result.event_ids) == ["door"]
+    assert [kind for kind, _ in sent()] == ["temperature", "door"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chart_keeps_every_held_point() -> None:
+    for x in range(5):
+        push(SLUG, trace=(x, x * 10))
+    coalesce.flush_all()
+    assert row("trace").state["points"] == [[x, x * 10] for x in range(5)]
+    assert [kind for kind, _ in sent()] == ["trace", "trace"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_push_after_the_interval_sends_and_clears_pending() -> None:
+    push(SLUG, temperature=1)
+    push(SLUG, temperature=2)  # held
+    ComponentState.objects.filter(component="temperature").update(
+        published_at=time.time() - INTERVAL - 0.01
+    )
+    push(SLUG, temperature=3)
+    assert not row("temperature").pending
+    assert flush_pending(SLUG, ["temperature"]) is None  # nothing left to send
+    assert len(sent()) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_flush_sends_what_is_stored_whoever_stored_it() -> None:
+    push(SLUG, temperature=1)
+    push(SLUG, temperature=2)  # held here...
+    ComponentState.objects.filter(component="temperature").update(  # ...newer from elsewhere
+        state={"value": 99, "change": None, "note": None}
+    )
+    flushed = flush_pending(SLUG, ["temperature"], force=True)
+    assert flushed is not None and ">99<" in flushed.html["temperature"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flush_before_the_slot_reschedules() -> None:
+    push(SLUG, temperature=1)
+    push(SLUG, temperature=2)
+    assert flush_pending(SLUG, ["temperature"]) is None
+    assert (SLUG, "temperature") in coalesce._scheduled
+    assert len(sent()) == 1
+
+
+@pytest.mark.django_db
+def test_captured_pushes_are_never_held() -> None:
+    with capture_pushes() as pushes:
+        push(SLUG, temperature=1)
+        push(SLUG, temperature=2)
+    assert ">2<" in pushes.html(SLUG, "temperature")
+    assert all(not p.deferred for p in pushes)
