@@ -30,6 +30,7 @@ TESTAPP_LINES = [
     "testapp.sensors temperature stat",
     "testapp.sensors trace chart",
     "testapp.sensors door stat",
+    "testapp.sensors history chart",
 ]
 
 

@@ -156,3 +156,20 @@ def test_coalesced_push_is_sent_when_a_script_exits(stack: Stack) -> None:
         last = client.wait_for("temperature", contains=">50<")
         assert ">0<" in first.data
         assert int(last.id.rsplit(":", 1)[1]) == 2  # type: ignore[union-attr]
+
+
+def test_large_event_passes_pushpin_buffers(stack: Stack) -> None:
+    # A 2,500-point chart renders tens of KB of SVG: far over condure's 4 KB buffers.
+    code = (
+        "r = push('testapp.sensors', history={'series': [[x, x % 97] for x in range(2500)]})\n"
+        "print(len(r.html['history'].encode()))\n"
+    )
+    with SSEClient(stack.proxy_url + "/dashboards/testapp.sensors/stream/") as client:
+        client.wait_for("stream-open")
+        done = stack.run_python(code)
+        assert done.returncode == 0, done.stderr
+        size = int(done.stdout)
+        assert size > 30_000
+        event = client.wait_for("history")
+        assert 'data-points="2500"' in event.data
+        assert abs(len(event.data.encode()) - size) < 100  # whole, bar SSE line framing

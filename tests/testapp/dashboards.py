@@ -25,3 +25,4 @@ class Sensors(Dashboard):
     temperature = Stat(label="Temperature", unit="°C", max_rate=2)
     trace = Chart(label="Trace", window=20, max_rate=2)
     door = Stat(label="Door", text=True)
+    history = Chart(label="History", window=3000)
