@@ -13,7 +13,7 @@ PYENV_PATH := $(subst $(eval) ,:,$(wildcard $(HOME)/.pyenv/versions/3.1[123].*/b
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,demo]'
+	$(PY) -m pip install --quiet -e '.[test,demo,bench]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -31,7 +31,7 @@ system-deps:
 	fi
 
 lint: venv
-	$(VENV)/bin/ruff check dashboards_sse tests demo noxfile.py
+	$(VENV)/bin/ruff check dashboards_sse tests demo bench noxfile.py
 
 test: venv system-deps lint
 	$(PY) -m pytest
@@ -50,8 +50,9 @@ matrix: venv system-deps
 matrix-ci: venv system-deps
 	PATH="$(PYENV_PATH):$$PATH" $(VENV)/bin/nox -s "tests-3.12(django='6.0')"
 
+# `make bench` (full sweep, ~20 min) or `make bench BENCH_ARGS=--quick` (< 2 min).
 bench: venv system-deps
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .run build *.egg-info

@@ -1,0 +1,82 @@
+"""Counts the requests Django serves so the harness can read them per measurement window.
+
+The count is exposed two ways: at ``/bench/stats/`` (answered here, uncounted, before any other
+middleware) and, when ``BENCH_COUNTER_FILE`` is set, as 8 bytes in that file through a shared
+mmap. The harness reads the file: an HTTP read-out queues behind the very load it measures
+(a saturated polling server answered it ~20 s late), the file is exact at any instant.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import struct
+from collections.abc import Callable
+from typing import Any
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.http import JsonResponse
+
+STATS_PATH = "/bench/stats/"
+COUNTER = struct.Struct("<Q")
+count = 0
+_shared: mmap.mmap | None = None
+
+
+def _open_shared() -> mmap.mmap | None:
+    path = os.environ.get("BENCH_COUNTER_FILE")
+    if not path:
+        return None
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        os.ftruncate(fd, COUNTER.size)
+        return mmap.mmap(fd, COUNTER.size)
+    finally:
+        os.close(fd)
+
+
+def _count() -> None:
+    global count
+    count += 1
+    if _shared is not None:
+        COUNTER.pack_into(_shared, 0, count)
+
+
+class RequestCounter:
+    """Sync and async capable, so it adds no thread hop to the stack it measures."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[Any], Any]) -> None:
+        global _shared
+        if _shared is None:
+            _shared = _open_shared()
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: Any) -> Any:
+        if self.is_async:
+            return self._acall(request)
+        if request.path == STATS_PATH:
+            return JsonResponse({"requests": count})
+        _count()
+        return self.get_response(request)
+
+    async def _acall(self, request: Any) -> Any:
+        if request.path == STATS_PATH:
+            return JsonResponse({"requests": count})
+        _count()
+        return await self.get_response(request)
+
+
+def read(path: str | os.PathLike[str]) -> int:
+    """The count from the harness's side (0 before the first request)."""
+    try:
+        with open(path, "rb") as counter:
+            data = counter.read(COUNTER.size)
+    except FileNotFoundError:
+        return 0
+    return COUNTER.unpack(data)[0] if len(data) == COUNTER.size else 0

@@ -1,0 +1,68 @@
+"""Bench settings: the conventions of tests/settings.py (GripMiddleware, IMMEDIATE sqlite),
+with everything per run coming from the environment the harness sets:
+
+BENCH_DB        sqlite file in the run's temp dir
+BENCH_GRIP_URL  Pushpin's publish URL with ?key=... (unset: embedded / polling / redis modes)
+BENCH_REDIS_URL redis://127.0.0.1:<port>/0 for the Redis baseline
+"""
+
+from __future__ import annotations
+
+import os
+
+SECRET_KEY = "bench-only-secret-key-not-for-production-use-0123456789abcdef"
+DEBUG = False
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+USE_TZ = True
+TIME_ZONE = "UTC"
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django_eventstream",
+    "django_htmx",
+    "dashboards_sse",
+    "bench.project",
+]
+
+MIDDLEWARE = [
+    # Outermost, so it counts every request Django sees (holds, recovers, polls, streams).
+    "bench.project.middleware.RequestCounter",
+    "django_grip.GripMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+]
+
+ROOT_URLCONF = "bench.project.urls"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": []},
+    }
+]
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("BENCH_DB", "/tmp/dashboards-sse-bench.sqlite3"),
+        # IMMEDIATE as in the tests; WAL so the baselines' many readers (embedded streams,
+        # polls) never block the publisher's writes: their best case, not ours.
+        "OPTIONS": {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL;",
+        },
+    }
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+GRIP_URL = os.environ.get("BENCH_GRIP_URL") or None
+BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}

@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from django.urls import include, path
+
+from . import views
+
+# /bench/stats/ is answered by middleware.RequestCounter itself.
+urlpatterns = [
+    path("dashboards/", include("dashboards_sse.urls")),
+    path("bench/fragment/", views.fragment),
+    path("bench/redis/stream/", views.redis_stream),
+]

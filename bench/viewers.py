@@ -1,0 +1,179 @@
+"""The viewer process: ``python -m bench.viewers --port P --path /... --n N --out PREFIX``.
+
+Opens N SSE streams (or N polling clients with ``--poll``) paced at ``--rate`` new connections
+a second with at most ``--inflight`` not yet open (connect storms make Django fall behind on
+Pushpin's hold and recover requests). Failed attempts are retried with jittered backoff, like
+our browser client. Prints a JSON status line to stdout every 0.25 s; on SIGTERM, SIGINT or
+``--max-seconds`` it closes everything and writes PREFIX.{conn,seq,t} (int32, int32, float64
+arrays: viewer id, sequence number, receipt time on CLOCK_MONOTONIC) and PREFIX.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import random
+import signal
+import sys
+import time
+from array import array
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from .wire import Poller, StreamViewer
+
+
+class Pool:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.conn, self.seq, self.t = array("i"), array("i"), array("d")
+        self.clients: dict[int, Any] = {}
+        self.tries: Counter[int] = Counter()
+        self.errors: Counter[str] = Counter()
+        self.attempted = self.ok = self.failed = self.drops = self.retried = 0
+        self.polls = self.poll_errors = 0
+        self.pending = 0  # attempts neither open nor failed yet
+        host = f"127.0.0.1:{args.port}"
+        accept = "text/html" if args.poll else "text/event-stream"
+        self.request = (
+            f"GET {args.path} HTTP/1.1\r\nHost: {host}\r\nAccept: {accept}\r\n"
+            "Cache-Control: no-cache\r\n\r\n"
+        ).encode()
+        self.stop = asyncio.Event()
+
+    def record(self, cid: int, seq: int, t: float) -> None:
+        self.conn.append(cid)
+        self.seq.append(seq)
+        self.t.append(t)
+
+    # -- callbacks from the protocols -----------------------------------------------------
+    def opened(self, cid: int, client: Any) -> None:
+        self.pending -= 1
+        self.ok += 1
+        self.clients[cid] = client
+
+    def failed_attempt(self, cid: int, why: str) -> None:
+        self.pending -= 1
+        self.errors[why] += 1
+        if self.tries[cid] <= self.args.retries and not self.stop.is_set():
+            self.retried += 1
+            delay = random.uniform(0.5, 1.0) * 2 ** (self.tries[cid] - 1)  # jittered backoff
+            asyncio.get_running_loop().call_later(delay, self.connect, cid)
+        else:
+            self.failed += 1
+
+    def dropped(self, cid: int) -> None:
+        if not self.stop.is_set():
+            self.drops += 1
+            self.clients.pop(cid, None)
+
+    def polled(self, cid: int, ok: bool) -> None:
+        self.polls += 1
+        self.poll_errors += not ok
+
+    # -- connecting -----------------------------------------------------------------------
+    def connect(self, cid: int) -> None:
+        self.tries[cid] += 1
+        self.pending += 1
+        asyncio.get_running_loop().create_task(self._connect(cid))
+
+    async def _connect(self, cid: int) -> None:
+        loop = asyncio.get_running_loop()
+        if self.args.poll:
+            first = loop.time() + random.uniform(0, self.args.interval)
+            factory: Any = lambda: Poller(  # noqa: E731
+                cid, self.request, self.record, self, self.args.interval, first
+            )
+        else:
+            factory = lambda: StreamViewer(cid, self.request, self.record, self)  # noqa: E731
+        try:
+            await loop.create_connection(factory, "127.0.0.1", self.args.port)
+        except OSError as exc:
+            self.failed_attempt(cid, type(exc).__name__)
+
+    async def open_all(self) -> None:
+        start = time.monotonic()
+        for cid in range(self.args.n):
+            while self.pending >= self.args.inflight and not self.stop.is_set():
+                await asyncio.sleep(0.005)
+            if self.stop.is_set():
+                return
+            delay = start + cid / self.args.rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            self.attempted += 1
+            self.connect(cid)
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "attempted": self.attempted,
+            "ok": self.ok,
+            "open": len(self.clients),
+            "failed": self.failed,
+            "dropped": self.drops,
+            "retried": self.retried,
+            "pending": self.pending,
+            "records": len(self.seq),
+            "polls": self.polls,
+            "poll_errors": self.poll_errors,
+            "errors": dict(self.errors),
+        }
+
+    async def report(self) -> None:
+        while not self.stop.is_set():
+            sys.stdout.write(json.dumps(self.status()) + "\n")
+            sys.stdout.flush()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), 0.25)
+
+    def write(self, prefix: Path) -> None:
+        for name in ("conn", "seq", "t"):
+            with open(f"{prefix}.{name}", "wb") as out:
+                getattr(self, name).tofile(out)
+        Path(f"{prefix}.json").write_text(json.dumps(self.status()))
+
+
+async def main(args: argparse.Namespace) -> None:
+    pool = Pool(args)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, pool.stop.set)
+    loop.call_later(args.max_seconds, pool.stop.set)
+    reporter = loop.create_task(pool.report())
+    opener = loop.create_task(pool.open_all())
+    await pool.stop.wait()
+    opener.cancel()
+    for client in list(pool.clients.values()):
+        client.close()
+    await reporter
+    pool.write(Path(args.out))
+    sys.stdout.write(json.dumps({**pool.status(), "done": True}) + "\n")
+    sys.stdout.flush()
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.viewers")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--path", required=True)
+    parser.add_argument("--n", type=int, required=True)
+    parser.add_argument("--out", required=True, help="output path prefix")
+    parser.add_argument("--rate", type=float, default=400, help="new connections per second")
+    parser.add_argument("--inflight", type=int, default=200, help="max attempts not yet open")
+    parser.add_argument("--retries", type=int, default=3)
+    parser.add_argument("--poll", action="store_true", help="poll instead of streaming")
+    parser.add_argument("--interval", type=float, default=1.0, help="poll interval (s)")
+    parser.add_argument("--max-seconds", type=float, default=1800)
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    arguments = parse()
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main(arguments))
+    else:
+        uvloop.run(main(arguments))

@@ -1,0 +1,63 @@
+"""``python -m bench --smoke``: the benchmark harness end to end, every mode with 10 viewers.
+
+Starts real processes (Pushpin, Django under uvicorn, redis-server, a publisher and the viewer
+process) through the harness itself and checks the JSON it writes.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+MISSING = [name for name in ("numpy", "redis") if importlib.util.find_spec(name) is None]
+MISSING += [name for name in ("pushpin", "redis-server") if shutil.which(name) is None]
+
+pytestmark = pytest.mark.skipif(
+    bool(MISSING),
+    reason=f"bench extra or system packages missing ({', '.join(MISSING)}): "
+    "pip install -e '.[bench]' and make system-deps",
+)
+
+
+def test_smoke_run_measures_every_mode(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--smoke", "--out", str(tmp_path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    (result_file,) = tmp_path.glob("*-smoke.json")
+    assert result_file.with_suffix(".md").exists()
+    result = json.loads(result_file.read_text())
+
+    points = {p["mode"]: p for p in result["points"]}
+    assert set(points) == {"pushpin", "embedded", "polling", "redis"}
+    for mode, point in points.items():
+        assert point["ok"], (mode, point.get("failures"), point.get("skipped"))
+        assert point["connect"]["ok"] == 10 and point["connect"]["failed"] == 0, mode
+        latency = point["latency_ms"]
+        assert latency["count"] > 0, mode
+        assert 0 < latency["p50"] <= latency["p99"] <= latency["max"] < 5000, (mode, latency)
+        assert point["publisher"]["cpu_per_update_ms"] > 0, mode
+    for mode in ("pushpin", "embedded", "redis"):
+        deliveries = points[mode]["deliveries"]
+        assert deliveries["expected"] == 10 * round(result["options"]["duration"]), mode
+        assert deliveries["lost"] == 0 and deliveries["received"] == deliveries["expected"], mode
+    # Pushpin holds the streams: no Django request per viewer in the window; polling: ~1/s.
+    assert points["pushpin"]["django"]["requests"] == 0
+    assert points["polling"]["django"]["requests"] >= 10
+    assert points["pushpin"]["memory"]["pushpin"]["rss_kb_at_n"] > 0
+
+    micro = result["micro"]
+    assert 0 < micro["render"]["p50_ms"] <= micro["render"]["p99_ms"] < 50
+    assert micro["throughput"]["plain"]["updates_per_s"] > 0
+    assert result["machine"]["nproc"] >= 1 and result["summary"]["targets"]
