@@ -25,17 +25,17 @@ PROFILES: dict[str, dict[str, Any]] = {
     "full": {
         "viewers": [10, 1000, 5000, 10000], "rates": [1, 10], "duration": 10, "repeats": 3,
         "refine": 1, "budget": 19 * 60, "settle": 2.5, "drain": 10, "baseline_min_viewers": 0,
-        "micro_s": 5, "micro_repeats": 3, "renders": 10_000,
+        "micro_s": 5, "micro_repeats": 3, "renders": 10_000, "buffer_viewers": 3000,
     },
     "quick": {
         "viewers": [10, 1000], "rates": [1, 10], "duration": 3, "repeats": 1,
         "refine": 0, "budget": 92, "settle": 1.5, "drain": 6, "baseline_min_viewers": 1000,
-        "micro_s": 1.5, "micro_repeats": 1, "renders": 10_000,
+        "micro_s": 1.5, "micro_repeats": 1, "renders": 10_000, "buffer_viewers": 0,
     },
     "smoke": {
         "viewers": [10], "rates": [1], "duration": 2, "repeats": 1,
         "refine": 0, "budget": 60, "settle": 1.5, "drain": 6, "baseline_min_viewers": 0,
-        "micro_s": 0.5, "micro_repeats": 1, "renders": 2_000,
+        "micro_s": 0.5, "micro_repeats": 1, "renders": 2_000, "buffer_viewers": 0,
     },
 }  # fmt: skip
 
@@ -192,6 +192,8 @@ def main(argv: list[str] | None = None) -> None:
                 profile["renders"],
             )
         )
+        if micro and profile["buffer_viewers"]:
+            micro["buffers"] = sweep.buffers(options, template, rundir, profile["buffer_viewers"])
     finally:
         shutil.rmtree(rundir, ignore_errors=True)
     write(name, options, points, micro, out_dir, time.monotonic() - started)

@@ -102,7 +102,12 @@ def ratios(summary: dict[str, Any]) -> list[str]:
         out.append(
             f"- Pushpin RSS: {m['rss_kb_before'] / 1024:.0f} MB idle, "
             f"{m['rss_kb_at_n'] / 1024:.0f} MB with {m['viewers']:,} streams: "
-            f"**{m['kb_per_connection']:.1f} KB per held connection**."
+            f"**{m['kb_per_connection']:.1f} KB per held connection**"
+            + (
+                " (" + ", ".join(f"{k} {v:.1f}" for k, v in sorted(m["parts"].items())) + " KB)."
+                if m.get("parts")
+                else "."
+            )
         )
     return [*out, ""]
 
@@ -128,6 +133,7 @@ def micro_section(micro: dict[str, Any]) -> list[str]:
                 "| dashboards_sse.batch() | not available yet: the target is judged on the "
                 "plain loop | |"
             )
+    out += buffers_section(micro.get("buffers"))
     r = micro.get("render", {})
     if "p99_ms" in r:
         out += [
@@ -136,6 +142,36 @@ def micro_section(micro: dict[str, Any]) -> list[str]:
             f"p90 {r['p90_ms']} ms, p99 {r['p99_ms']} ms, max {r['max_ms']} ms.",
         ]
     return [*out, ""]
+
+
+def buffers_section(b: dict[str, Any] | None) -> list[str]:
+    """The client_buffer_size tuning, measured side by side in this run."""
+    if not b:
+        return []
+    out = [
+        "",
+        f"**Pushpin tuning** — condure's `client_buffer_size` at upstream's 8192 vs our 4096, "
+        f"{b['viewers']:,} held viewers, 1 update/s:",
+        "",
+        "| client_buffer_size | KB per connection (all) | condure | zurl | proxy | handler "
+        "| p99 ms | lost |",
+        "|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for size in ("8192", "4096"):
+        got = b.get(size, {})
+        mem = got.get("memory", {})
+
+        def kb(name: str, mem: dict[str, Any] = mem) -> str:
+            value = mem.get(name, {}).get("kb_per_connection")
+            return "-" if value is None else f"{value:.1f}"
+
+        p99 = (got.get("latency_ms") or {}).get("p99", "-")
+        out.append(
+            f"| {size} | {kb('pushpin')} | {kb('pushpin/condure')} | {kb('pushpin/zurl')} "
+            f"| {kb('pushpin/pushpin-proxy')} | {kb('pushpin/pushpin-handler')} | {p99} "
+            f"| {got.get('lost', '-')} |"
+        )
+    return out
 
 
 def render(result: dict[str, Any], plot_name: str | None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ class Plan:
     settle: float = 2.5  # Pushpin's recover request comes ~1 s after each hold
     drain: float = 10.0  # longest wait for a window's last deliveries
     deadline: float = float("inf")  # time.monotonic() after which windows are skipped
+    pushpin_env: dict[str, str] = field(default_factory=dict)  # pushpin/run settings to try
 
     @property
     def stream(self) -> bool:
@@ -97,12 +98,17 @@ def window(
 
 
 def memory(stack: Stack) -> dict[str, int]:
-    return {name: stack.rss_kb(name) for name in servers(stack.mode)}
+    out = {name: stack.rss_kb(name) for name in servers(stack.mode)}
+    if "pushpin" in out:  # where Pushpin's memory goes: condure, zurl, proxy, handler
+        for pid in stack.pids("pushpin"):
+            key = f"pushpin/{procs.name(pid)}"
+            out[key] = out.get(key, 0) + procs.rss_kb(pid)
+    return out
 
 
 def run(plan: Plan, template_db: Path, workdir: Path) -> list[dict[str, Any]]:
     """Every rate of the plan as a point (measured, or skipped with the reason)."""
-    stack = Stack(plan.mode, template_db, workdir)
+    stack = Stack(plan.mode, template_db, workdir, pushpin_env=plan.pushpin_env)
     viewers: Viewers | None = None
     publisher: Publisher | None = None
     windows: list[tuple[float, list[dict[str, Any]]]] = []
@@ -193,7 +199,7 @@ def run(plan: Plan, template_db: Path, workdir: Path) -> list[dict[str, Any]]:
 
 def memory_point(before: dict[str, int], at_n: dict[str, int], connections: int) -> dict:
     out: dict[str, Any] = {}
-    for name in before:
+    for name in before.keys() & at_n.keys():
         grown = at_n[name] - before[name]
         out[name] = {
             "rss_kb_before": before[name],

@@ -68,6 +68,7 @@ class Stack:
     publish_port: int = 0
     redis_port: int = 0
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    pushpin_env: dict[str, str] = field(default_factory=dict)  # e.g. a tuning under test
 
     @property
     def db(self) -> Path:
@@ -139,6 +140,7 @@ class Stack:
             PUSHPIN_RUN_DIR=str(self.workdir / "pp"),
             PUSHPIN_SIG_KEY=self.key,
         )
+        env.update(self.pushpin_env)
         process = self._spawn("pushpin", ["sh", str(REPO / "pushpin" / "run")], env)
         procs.wait_for_port(self.proxy_port, process)
         procs.wait_for_port(self.publish_port, process)

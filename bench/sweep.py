@@ -194,3 +194,29 @@ def micro(
     finally:
         stack.stop()
     return out
+
+
+def buffers(options: Options, template_db: Path, rundir: Path, viewers: int) -> dict[str, Any]:
+    """Pushpin's RSS per held connection and p99 with condure's buffers at upstream's 8192
+    bytes and at our 4096, side by side (pushpin/run's PUSHPIN_CLIENT_BUFFER_SIZE)."""
+    out: dict[str, Any] = {"viewers": viewers}
+    for size in ("8192", "4096"):
+        say(options, f"tuning: client_buffer_size={size}, {viewers} viewers")
+        plan = session.Plan(
+            mode="pushpin",
+            viewers=viewers,
+            rates=[1],
+            duration=options.duration,
+            connect_rate=options.connect_rate,
+            settle=options.settle,
+            drain=options.drain,
+            pushpin_env={"PUSHPIN_CLIENT_BUFFER_SIZE": size},
+        )
+        (point,) = session.run(plan, template_db, rundir / f"buffer{size}")
+        out[size] = {
+            "ok": point.get("ok"),
+            "memory": point.get("memory", {}),
+            "latency_ms": point.get("latency_ms"),
+            "lost": point.get("deliveries", {}).get("lost"),
+        }
+    return out

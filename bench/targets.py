@@ -105,7 +105,12 @@ def rss_per_connection(points: list[dict]) -> dict[str, Any] | None:
     if not held:
         return None
     p = max(held, key=lambda q: q["viewers"])
-    return {"viewers": p["viewers"], **p["memory"]["pushpin"]}
+    parts = {
+        name.split("/", 1)[1]: m["kb_per_connection"]
+        for name, m in p["memory"].items()
+        if name.startswith("pushpin/")
+    }
+    return {"viewers": p["viewers"], **p["memory"]["pushpin"], "parts": parts}
 
 
 def summarize(points: list[dict], micro: dict[str, Any], rates: list[float]) -> dict[str, Any]:
