@@ -135,7 +135,7 @@ def flush_pending(slug: str, names: list[str], *, force: bool = False) -> Pushed
             else:
                 later[name] = opens
         states = {name: rows[name].state for name in due}
-        items = _emit(board, states, due, rows, now, config, [result])
+        items = _emit(board, states, due, now, config, [result])
         if later:
             transaction.on_commit(lambda: coalesce.schedule(board.slug, later))
     if not due:
@@ -153,7 +153,8 @@ def _store_and_publish(entries: list[tuple[type[Dashboard], Pushed]]) -> None:
     with transaction.atomic():
         for board, results in by_board.items():
             items += _store(board, results, config)
-    _send(items, [result for _, result in entries], config, entries[0][0].slug)
+    slugs = ", ".join(board.slug for board in by_board)
+    _send(items, [result for _, result in entries], config, slugs)
 
 
 def _store(board: type[Dashboard], results: list[Pushed], config: conf.Settings) -> list[dict]:
@@ -168,15 +169,16 @@ def _store(board: type[Dashboard], results: list[Pushed], config: conf.Settings)
             states[name] = board.get_component(name).update(states[name], raw)
             result.states[name] = states[name]
     now = time.time()
+    # capture_pushes() holds nothing back: every push is rendered, so tests do not depend on time
     held = {
         name: opens
         for name in names
-        if name in rows and (opens := _slot_opens(board.get_component(name), rows[name])) > now
+        if not _captures
+        and name in rows
+        and (opens := _slot_opens(board.get_component(name), rows[name])) > now
     }
-    if _captures:
-        held = {}  # capture_pushes(): render every push, so tests do not depend on timing
     due = [name for name in names if name not in held]
-    items = _emit(board, states, due, rows, now, config, results)
+    items = _emit(board, states, due, now, config, results)
     if held:
         for name in held:
             _model().objects.filter(pk=rows[name].pk).update(state=states[name], pending=True)
@@ -190,7 +192,6 @@ def _emit(
     board: type[Dashboard],
     states: dict[str, Any],
     names: list[str],
-    rows: dict[str, ComponentState],
     now: float,
     config: conf.Settings,
     results: list[Pushed],
@@ -259,7 +260,9 @@ def _model() -> type[ComponentState]:
     return ComponentState
 
 
-def _send(items: list[dict], results: list[Pushed], config: conf.Settings, slug: str) -> None:
+def _send(
+    items: list[dict], results: list[Pushed], config: conf.Settings, dashboards: str
+) -> None:
     if _captures:  # dashboards_sse.testing.capture_pushes(): record instead of publishing
         for capture in _captures:
             capture.extend(results)
@@ -268,19 +271,21 @@ def _send(items: list[dict], results: list[Pushed], config: conf.Settings, slug:
         return
     connection = transaction.get_connection()
     if connection.in_atomic_block:
-        transaction.on_commit(lambda: _publish_after_commit(items, config, slug))
+        transaction.on_commit(lambda: _publish_after_commit(items, config, dashboards))
         return
     publish_items(items, config)
     for result in results:
         result.published = config.publish_url is not None and bool(result.event_ids)
 
 
-def _publish_after_commit(items: list[dict[str, Any]], config: conf.Settings, slug: str) -> None:
+def _publish_after_commit(
+    items: list[dict[str, Any]], config: conf.Settings, dashboards: str
+) -> None:
     try:
         publish_items(items, config)
     except PublishError:
         # Too late to raise to the caller; the stored events replay on reconnect.
-        logger.exception("dashboards_sse: publishing to %r after commit failed", slug)
+        logger.exception("dashboards_sse: publishing to %r after commit failed", dashboards)
 
 
 def pushpin_item(channel: str, event_type: str, html: str, event_id: int, prefix: str) -> dict:
