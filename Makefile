@@ -13,7 +13,7 @@ PYENV_PATH := $(subst $(eval) ,:,$(wildcard $(HOME)/.pyenv/versions/3.1[123].*/b
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,demo,bench]'
+	$(PY) -m pip install --quiet -e '.[test,demo,bench,django-dashboards]'
 	touch $(STAMP)
 
 venv: $(STAMP)

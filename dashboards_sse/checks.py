@@ -16,6 +16,7 @@ MIN_KEY_BYTES = 32
 
 @checks.register(checks.Tags.compatibility)
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    registry.get_dashboards()  # runs adapters' finders, which report their problems too
     errors: list[checks.CheckMessage] = [
         checks.Error(problem.message, hint=problem.hint, id=problem.id)
         for problem in registry.problems

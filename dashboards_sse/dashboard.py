@@ -146,6 +146,11 @@ class Dashboard:
         values = cls.provided_values(*names)
         return cls.push(**values) if values else None
 
+    @classmethod
+    def external_page_url(cls) -> str | None:
+        """The page showing this dashboard when another framework renders it (None: ours)."""
+        return None
+
     # -- access ---------------------------------------------------------------------------
     @classmethod
     def user_can_view(cls, user: User | None) -> bool:

@@ -1,7 +1,13 @@
-"""The registry of declared dashboards, filled as Dashboard subclasses are defined."""
+"""The registry of declared dashboards, filled as Dashboard subclasses are defined.
+
+Adapters (contrib.django_dashboards) add *finders*: callables that register the dashboards they
+derive from another framework's classes, run before a lookup misses and before a full listing,
+plus *aliases* from those classes to the dashboards they registered.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -11,6 +17,8 @@ if TYPE_CHECKING:
     from .dashboard import Dashboard
 
 _dashboards: dict[str, type[Dashboard]] = {}
+_finders: list[Callable[[], None]] = []
+_aliases: dict[type, type[Dashboard]] = {}
 
 
 @dataclass(frozen=True)
@@ -24,6 +32,21 @@ class DeclarationProblem:
 
 # Filled while dashboards.py modules are imported; checks.py turns them into system errors.
 problems: list[DeclarationProblem] = []
+
+
+def add_finder(finder: Callable[[], None]) -> None:
+    if finder not in _finders:
+        _finders.append(finder)
+
+
+def alias(source: type, dashboard: type[Dashboard]) -> None:
+    """Let ``get_dashboard(source)`` answer ``dashboard`` (a class of another framework)."""
+    _aliases[source] = dashboard
+
+
+def _find() -> None:
+    for finder in _finders:
+        finder()
 
 
 def register(dashboard: type[Dashboard]) -> None:
@@ -47,9 +70,24 @@ def unregister(dashboard: type[Dashboard]) -> None:
 
 
 def get_dashboard(slug: str | type[Dashboard]) -> type[Dashboard]:
-    """The dashboard class for a slug (a class is returned as is). Raises UnknownDashboard."""
+    """The dashboard class for a slug or class (an adapted class gives the dashboard derived
+    from it). Raises UnknownDashboard."""
+    from .dashboard import Dashboard
+
     if isinstance(slug, type):
-        return slug
+        if issubclass(slug, Dashboard):
+            return slug
+        if slug not in _aliases:
+            _find()
+        if slug in _aliases:
+            return _aliases[slug]
+        raise UnknownDashboard(
+            f"{slug.__module__}.{slug.__qualname__} is not a live dashboard: subclass "
+            "dashboards_sse.Dashboard, or declare SSE components on a django-dashboards "
+            "Dashboard (dashboards_sse.contrib.django_dashboards)."
+        )
+    if slug not in _dashboards:
+        _find()
     try:
         return _dashboards[slug]
     except KeyError:
@@ -62,13 +100,17 @@ def is_registered(dashboard: type[Dashboard]) -> bool:
 
 
 def get_dashboards() -> list[type[Dashboard]]:
+    _find()
     return [_dashboards[slug] for slug in sorted(_dashboards)]
 
 
 def dashboard_for_channel(channel: str) -> type[Dashboard] | None:
-    for dashboard in _dashboards.values():
-        if dashboard.channel == channel:
-            return dashboard
+    for attempt in range(2):
+        for dashboard in _dashboards.values():
+            if dashboard.channel == channel:
+                return dashboard
+        if attempt == 0:
+            _find()
     return None
 
 

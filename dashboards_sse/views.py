@@ -24,7 +24,7 @@ from django.http import (
     HttpResponseNotFound,
     StreamingHttpResponse,
 )
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from .access import current_user
 from .conf import get_settings
@@ -44,6 +44,9 @@ def _dashboard_or_404(slug: str) -> type[Dashboard]:
 
 def dashboard_page(request: HttpRequest, slug: str) -> HttpResponse:
     dashboard = _dashboard_or_404(slug)
+    external = dashboard.external_page_url()
+    if external is not None:
+        return redirect(external)  # its framework's view applies its own access rules
     if not dashboard.user_can_view(request.user):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())

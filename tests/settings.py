@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from importlib.util import find_spec
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -22,6 +23,10 @@ INSTALLED_APPS = [
     "dashboards_sse",
     "tests.testapp",
 ]
+# The django-dashboards adapter's tests run wherever django-dashboards is installed.
+DJANGO_DASHBOARDS = find_spec("dashboards") is not None
+if DJANGO_DASHBOARDS:
+    INSTALLED_APPS += ["dashboards", "tests.ddapp"]
 
 MIDDLEWARE = [
     "django_grip.GripMiddleware",

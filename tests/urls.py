@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.staticfiles.views import serve
 from django.urls import include, path, re_path
 from django.views.generic import TemplateView
@@ -10,3 +11,6 @@ urlpatterns = [
     # Static files straight from the app folders, also with DEBUG off (tests only).
     re_path(r"^static/(?P<path>.*)$", serve, {"insecure": True}),
 ]
+
+if settings.DJANGO_DASHBOARDS:
+    urlpatterns += [path("dd/", include("dashboards.urls"))]

@@ -33,6 +33,7 @@
     this.onopen = null;
     this.onerror = null;
     this.onmessage = null;
+    this.onstatus = null; // optional: called with each status, for pages without a status badge
     this.listeners = {};
     this.attempt = 0;
     this.timer = null;
@@ -137,6 +138,7 @@
   };
 
   ResilientSource.prototype.setStatus = function (status) {
+    if (this.onstatus) this.onstatus(status);
     if (!this.root) return;
     this.root.setAttribute("data-dsse-status", status);
     var text = this.root.querySelector(".dsse-status-text");
@@ -168,10 +170,12 @@
     });
   });
 
+  // Exported before the htmx check: django_dashboards.js uses ResilientSource on pages whose
+  // htmx (django-dashboards' own 1.x) we do not drive.
+  window.dashboardsSSE = { ResilientSource: ResilientSource, sources: sources };
   if (typeof htmx === "undefined") {
     console.error("dashboards_sse: htmx is not loaded; use {% dashboards_sse_head %}.");
     return;
   }
   htmx.createEventSource = createEventSource;
-  window.dashboardsSSE = { ResilientSource: ResilientSource, sources: sources };
 })();

@@ -1,0 +1,234 @@
+"""Each django-dashboards dashboard with SSE components gets a *twin*: a dashboards_sse
+Dashboard registered under ``dd.<its slug>``, whose components wrap the SSE ones. Pushing,
+``batch()``, ``max_rate``, storage, replay, the stream view, its permission checks and the
+cut-off of revoked viewers are then dashboards_sse's own, unchanged.
+
+Twins are made by a registry *finder*: it walks django-dashboards' Dashboard subclasses before
+a lookup misses and before every listing, so a dashboard defined at any time is found.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import logging
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from dashboards.dashboard import Dashboard as UpstreamDashboard
+from dashboards.dashboard import ModelDashboard
+from django.http import Http404, HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.safestring import SafeString
+
+from ... import registry
+from ...components import Component, State
+from ...conf import get_settings
+from ...dashboard import Dashboard
+from ...snapshot import current_event_id
+from .components import LiveComponent
+
+logger = logging.getLogger("dashboards_sse")
+
+SLUG_PREFIX = "dd."
+_twins: dict[type, type[LiveDashboard]] = {}
+_reported: set[type] = set()
+
+
+class BridgedComponent(Component):
+    """A dashboards_sse component that validates and renders through an SSE component."""
+
+    def __init__(self, upstream: LiveComponent) -> None:
+        super().__init__(
+            label=getattr(upstream, "verbose_name", None),
+            refresh_on=upstream.refresh_on,
+            refresh_every=upstream.refresh_every,
+            max_rate=upstream.max_rate,
+        )
+        self.upstream = upstream
+        self.kind = upstream.live_kind  # type: ignore[misc]
+
+    def update(self, state: State | None, raw: Any) -> State:
+        return self.upstream.live_update(state, raw, self.where())
+
+    def render(self, state: State | None) -> SafeString:
+        if state is None:  # dashboards_sse renders unpushed components on its own pages only
+            return SafeString("")
+        return SafeString(self.upstream.live_event(state))
+
+
+class LiveDashboard(Dashboard, abstract=True):
+    """The twin of a django-dashboards dashboard (``upstream``)."""
+
+    upstream: ClassVar[type[UpstreamDashboard]]
+
+    @classmethod
+    def external_page_url(cls) -> str | None:
+        try:
+            return str(cls.upstream.get_absolute_url())
+        except NoReverseMatch:
+            raise Http404(
+                f"The dashboard {cls.slug!r} is shown by django-dashboards, and its URLs "
+                "(include('dashboards.urls'), registry.register(...)) do not include it."
+            ) from None
+
+    @classmethod
+    def stream_url(cls) -> str:
+        try:
+            return reverse("dashboards_sse:stream", args=[cls.slug])
+        except NoReverseMatch:
+            from django.core.exceptions import ImproperlyConfigured
+
+            raise ImproperlyConfigured(
+                "SSE components need dashboards_sse's URLs: add "
+                "path('dashboards/', include('dashboards_sse.urls')) to your URLconf."
+            ) from None
+
+    @classmethod
+    def backoff(cls) -> tuple[int, int]:
+        config = get_settings()
+        return config.reconnect_base_ms, config.reconnect_max_ms
+
+    @classmethod
+    def get_provider(cls, name: str) -> Callable[[], Any] | None:
+        component = cls.get_component(name)
+        assert isinstance(component, BridgedComponent)
+        return _provider(cls.upstream, name, component.upstream)
+
+
+def _provider(
+    upstream: type[UpstreamDashboard], name: str, component: LiveComponent
+) -> Callable[[], Any] | None:
+    """The component's own value, as django-dashboards would compute it without a request:
+    ``get_<name>_value`` on the dashboard, else ``value=`` (a value, callable or serializer)."""
+    method = getattr(upstream, f"get_{name}_value", None)
+    if method is not None:
+        # Not upstream(): its __init__ rebinds `value` on every shared component instance.
+        instance = upstream.__new__(upstream)
+        instance.object = None
+        value = getattr(instance, f"get_{name}_value")
+    elif not component.pushed_only:
+        value = component.value  # type: ignore[attr-defined]
+    else:
+        return None
+    return lambda: dataclasses.replace(component, value=value).get_value(  # type: ignore[type-var]
+        request=None, filters={}
+    )
+
+
+def _permission(upstream: type[UpstreamDashboard]) -> Callable[[Any], bool]:
+    """The dashboard's own ``permission_classes`` (or DASHBOARDS_DEFAULT_PERMISSION_CLASSES),
+    asked with a request carrying only the user: Pushpin's follow-up stream requests carry
+    nothing else. A permission class that fails on that request denies (and is logged)."""
+
+    def allowed(user: Any) -> bool:
+        request = HttpRequest()
+        request.method = "GET"
+        request.user = user
+        try:
+            return upstream.has_permissions(request=request, handle=False) is True
+        except Exception:
+            logger.exception(
+                "dashboards_sse: a permission class of %s failed; access denied",
+                upstream.__qualname__,
+            )
+            return False
+
+    return allowed
+
+
+def _live_components(upstream: type[UpstreamDashboard]) -> dict[str, LiveComponent]:
+    """The SSE components of ``upstream``, each its own: django-dashboards shares a base
+    class's component instance with every subclass, so inherited ones are copied here."""
+    live = {}
+    for name, component in upstream.components.items():
+        if not isinstance(component, LiveComponent):
+            continue
+        if vars(upstream).get(name) is not component:
+            component = copy.copy(component)
+            setattr(upstream, name, component)
+            upstream.components[name] = component
+        component.dashboard = upstream  # type: ignore[attr-defined]
+        if component.key is None:  # type: ignore[attr-defined]
+            component.key = name  # type: ignore[attr-defined]
+        live[name] = component
+    return live
+
+
+def make_twin(upstream: type[UpstreamDashboard]) -> type[LiveDashboard] | None:
+    """Register the twin of ``upstream``; None when it has no SSE components."""
+    live = _live_components(upstream)
+    if not live:
+        return None
+    if issubclass(upstream, ModelDashboard):
+        if upstream not in _reported:
+            _reported.add(upstream)
+            registry.problems.append(
+                registry.DeclarationProblem(
+                    "dashboards_sse.E008",
+                    f"{upstream.__module__}.{upstream.__qualname__}: SSE components on a "
+                    "ModelDashboard (one page per object) are not supported; it stays static.",
+                    "Declare SSEStat/SSEChart on a plain django-dashboards Dashboard.",
+                )
+            )
+        return None
+    attrs: dict[str, Any] = {
+        "__module__": upstream.__module__,
+        "__qualname__": upstream.__qualname__,
+        "slug": SLUG_PREFIX + upstream.get_slug(),
+        "title": str(upstream._meta.verbose_name),
+        "permission": _permission(upstream),
+        "upstream": upstream,
+    }
+    attrs.update({name: BridgedComponent(component) for name, component in live.items()})
+    twin = type(upstream.__name__, (LiveDashboard,), attrs)
+    _twins[upstream] = twin
+    registry.alias(upstream, twin)
+    return twin
+
+
+def find_twins() -> None:
+    """The registry finder: make the twin of every concrete dashboard that lacks one."""
+    pending = list(UpstreamDashboard.__subclasses__())
+    while pending:
+        upstream = pending.pop()
+        pending.extend(upstream.__subclasses__())
+        if upstream in _twins or upstream._meta.abstract or upstream in _reported:
+            continue
+        make_twin(upstream)
+
+
+def twin(component: LiveComponent) -> tuple[type[LiveDashboard], BridgedComponent]:
+    """The twin dashboard a rendered SSE component belongs to, and its bridged component."""
+    upstream = component.dashboard  # type: ignore[attr-defined]
+    if upstream is None:
+        raise LookupError(f"{component!r} is not declared on a django-dashboards Dashboard.")
+    board = registry.get_dashboard(upstream)
+    assert issubclass(board, LiveDashboard)
+    for bridged in board.components.values():
+        if isinstance(bridged, BridgedComponent) and bridged.upstream is component:
+            return board, bridged
+    bridged = board.get_component(component.key)  # type: ignore[attr-defined]
+    assert isinstance(bridged, BridgedComponent)
+    return board, bridged
+
+
+def page_event_id(board: type[Dashboard], request: HttpRequest | None) -> str:
+    """The id a page resumes its stream from, read once per request: every SSE component of
+    the page shares one stream, so they share its starting point."""
+    if request is None:
+        return current_event_id(board)
+    ids: dict[str, str] = request.__dict__.setdefault("_dashboards_sse_event_ids", {})
+    if board.channel not in ids:
+        ids[board.channel] = current_event_id(board)
+    return ids[board.channel]
+
+
+def stored_state(board: type[Dashboard], name: str) -> State | None:
+    from ...models import ComponentState
+
+    rows = ComponentState.objects.filter(dashboard=board.slug, component=name)
+    return rows.values_list("state", flat=True).first()  # type: ignore[return-value]
+
+
+registry.add_finder(find_twins)

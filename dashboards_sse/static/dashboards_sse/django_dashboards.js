@@ -1,0 +1,98 @@
+/* dashboards_sse on django-dashboards pages (dashboards_sse.contrib.django_dashboards).
+ *
+ * django-dashboards loads htmx 1.x and its own SSE extension; we drive neither. Each SSEStat
+ * and SSEChart renders a [data-dsse-live] element naming its dashboard's stream and its event.
+ * Elements naming the same stream share one ResilientSource (dashboards_sse.js): one
+ * connection per dashboard page, resumed from the id the page was rendered with, with jittered
+ * backoff, and data-dsse-status (connecting, live, reconnecting, offline) on every element.
+ *
+ * A Stat's event is its re-rendered HTML, swapped in. A Chart's event is JSON: the windowed
+ * figure plus counters of points appended per trace. We extend the plot with only the points
+ * it lacks (Plotly.extendTraces, windowed), or redraw it (Plotly.react) when the figure was
+ * replaced, so a replayed or merged event never draws a point twice.
+ */
+(function () {
+  "use strict";
+
+  function swapStat(element, html) {
+    element.innerHTML = html;
+    if (window.htmx) window.htmx.process(element);
+  }
+
+  function known(element) {
+    if (element.dsseChart === undefined) {
+      element.dsseChart = JSON.parse(element.getAttribute("data-dsse-chart") || "null");
+    }
+    return element.dsseChart;
+  }
+
+  // The points of each trace the plot lacks: {indices, x, y}, or null when it must redraw.
+  function missingPoints(shown, update, plot) {
+    if (!shown || !plot.data || shown.generation !== update.generation) return null;
+    if (shown.appended.length !== update.appended.length) return null;
+    if (plot.data.length !== update.appended.length) return null;
+    var missing = { indices: [], x: [], y: [] };
+    for (var i = 0; i < update.appended.length; i++) {
+      var count = update.appended[i] - shown.appended[i];
+      if (count <= 0) continue; // an event replayed after the page was rendered
+      var trace = update.figure.data[i];
+      if (count > trace.x.length) return null; // more than the window: redraw
+      missing.indices.push(i);
+      missing.x.push(trace.x.slice(-count));
+      missing.y.push(trace.y.slice(-count));
+    }
+    return missing;
+  }
+
+  function updateChart(element, update) {
+    var plot = document.getElementById(update.target);
+    if (!plot || typeof Plotly === "undefined") return;
+    var shown = known(element);
+    if (shown && update.generation < shown.generation) return; // older than the plot
+    var missing = missingPoints(shown, update, plot);
+    var appended = update.appended.slice();
+    if (missing === null) {
+      Plotly.react(plot, update.figure.data, update.figure.layout || {}, update.config);
+    } else {
+      if (missing.indices.length) {
+        Plotly.extendTraces(plot, { x: missing.x, y: missing.y }, missing.indices, update.window);
+      }
+      for (var i = 0; i < appended.length; i++) {
+        appended[i] = Math.max(appended[i], shown.appended[i]);
+      }
+    }
+    element.dsseChart = { generation: update.generation, appended: appended };
+  }
+
+  function listen(source, element) {
+    var chart = element.classList.contains("dsse-live-chart");
+    source.addEventListener(element.getAttribute("data-dsse-event"), function (event) {
+      if (chart) updateChart(element, JSON.parse(event.data));
+      else swapStat(element, event.data);
+    });
+  }
+
+  function start() {
+    if (!window.dashboardsSSE) {
+      console.error("dashboards_sse: dashboards_sse.js must load before django_dashboards.js.");
+      return;
+    }
+    var byStream = {};
+    document.querySelectorAll("[data-dsse-live]").forEach(function (element) {
+      var url = element.getAttribute("data-dsse-stream");
+      (byStream[url] = byStream[url] || []).push(element);
+    });
+    Object.keys(byStream).forEach(function (url) {
+      var elements = byStream[url];
+      var source = new window.dashboardsSSE.ResilientSource(url, elements[0]);
+      source.onstatus = function (status) {
+        elements.forEach(function (element) { element.setAttribute("data-dsse-status", status); });
+      };
+      elements.forEach(function (element) { listen(source, element); });
+      window.dashboardsSSE.sources.push(source);
+    });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

@@ -1,0 +1,1 @@
+"""django-dashboards dashboards with SSE components (installed only with django-dashboards)."""
