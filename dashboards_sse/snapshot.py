@@ -53,12 +53,12 @@ def take_snapshot(dashboard: type[Dashboard], names: list[str] | None = None) ->
         component = dashboard.get_component(name)
         state = states.get(name)
         if state is None:
-            state = _provided_state(dashboard, component)
+            state = provided_state(dashboard, component)
         rendered.append(RenderedComponent(component, component.render(state)))
     return Snapshot(dashboard, last_event_id, rendered)
 
 
-def _provided_state(dashboard: type[Dashboard], component: Component) -> dict | None:
+def provided_state(dashboard: type[Dashboard], component: Component) -> dict | None:
     """Nothing pushed yet: ask the provider, if any. A failing provider shows a placeholder
     (logged), never a server error."""
     provider = dashboard.get_provider(component.name)

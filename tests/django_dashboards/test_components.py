@@ -189,3 +189,36 @@ def test_figure_text_cannot_close_the_page_script(client: Client) -> None:
     html = page(client)
     assert "<img src=x>" not in html
     assert "\\u003c/script\\u003e\\u003cimg src=x\\u003e" in html
+
+
+def test_unpushed_components_show_their_provider_value(
+    isolated_twins: None, client: Client, settings: Any
+) -> None:
+    """A provider returns what a push takes (a number, points): the page renders it the same
+    way, without storing it, so the chart's counters stay unknown."""
+    from dashboards.dashboard import Dashboard
+    from dashboards.registry import registry as upstream_registry
+
+    class Feed(Dashboard):
+        level = SSEStat(unit=" m", decimals=2)
+        feed = SSEChart()
+
+        def get_level_value(self, **kwargs: Any) -> float:
+            return 3.14159
+
+        def get_feed_value(self, **kwargs: Any) -> dict[str, Any]:
+            return {"points": [(1, 4), (2, 8)]}
+
+        class Meta:
+            app_label = "ddapp"
+
+    upstream_registry.register(Feed)
+    settings.ROOT_URLCONF = "tests.django_dashboards.urls_feed"
+    try:
+        response = client.get("/dd/ddapp/feed/")
+    finally:
+        upstream_registry.remove(Feed)
+    html = response.content.decode()
+    assert "<h2>3.14 m</h2>" in html
+    assert '"y":[4,8]' in html
+    assert 'data-dsse-chart="null"' in live_element(html, "feed")

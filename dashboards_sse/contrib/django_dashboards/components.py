@@ -72,14 +72,18 @@ class LiveComponent:
     def render(
         self, context: Context, htmx: bool | None = None, call_deferred: bool = False
     ) -> str:
+        from ...snapshot import provided_state
         from .bridge import page_event_id, stored_state, twin
 
         board, live = twin(self)
         request = context.get("request") if context is not None else None
         event_id = page_event_id(board, request)  # before the state: see snapshot.py
         state = stored_state(board, live.name)
-        shown = self if state is None else dataclasses.replace(self, value=self.live_value(state))
-        inner = shown.upstream_html(context)
+        # Nothing pushed yet: the provider's value, computed as a push would (no request), but
+        # not stored, so a chart's counters stay unknown and its first event redraws it.
+        shown = state if state is not None else provided_state(board, live)
+        value = self.placeholder() if shown is None else self.live_value(shown)
+        inner = dataclasses.replace(self, value=value).upstream_html(context)
         return format_html(
             '<div class="dsse-live dsse-live-{}" data-dsse-live data-dsse-stream="{}" '
             'data-dsse-event="{}" data-dsse-last-event-id="{}" data-dsse-backoff-base="{}" '
