@@ -2,8 +2,8 @@
 
     python demo/screenshot.py http://127.0.0.1:7999/ docs/demo-dashboard.png
 
-Waits until the dashboard reports "live" and its charts have a few points, then saves a
-1280x800 PNG. Exits non-zero when the page never goes live.
+Waits until the dashboard (ours, or a django-dashboards page with SSE components) reports
+"live", then a few seconds for its charts, and saves a 1280x800 PNG. Exits non-zero when the page never goes live.
 """
 
 from __future__ import annotations
@@ -34,9 +34,12 @@ def main() -> int:
             page.goto(args.url)
             page.wait_for_selector("[data-dsse-status=live]", timeout=15_000)
             time.sleep(args.wait)
-            status = page.get_attribute("[data-dsse-root]", "data-dsse-status")
+            # Our own pages ([data-dsse-root], SVG charts) or django-dashboards' (Plotly).
+            status = page.get_attribute("[data-dsse-status]", "data-dsse-status")
             points = page.eval_on_selector_all(
                 "svg.dsse-chart-svg", "svgs => svgs.map(s => Number(s.dataset.points))"
+            ) + page.eval_on_selector_all(
+                ".js-plotly-plot", "plots => plots.map(p => p.data[0].x.length)"
             )
             page.screenshot(path=args.output)
         finally:

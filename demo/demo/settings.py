@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "dashboards_sse",
     "hosts",
+    # The second dashboard, built with django-dashboards and our SSE components.
+    "dashboards",
+    "traffic",
 ]
 
 MIDDLEWARE = [

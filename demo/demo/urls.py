@@ -1,5 +1,6 @@
-"""The dashboard at ``/``, the package's pages and streams under ``/dashboards/``, and static
-files served by Django itself (no web server or extra dependency needed, DEBUG or not)."""
+"""The dashboard at ``/``, the package's pages and streams under ``/dashboards/``,
+django-dashboards' pages under ``/dd/``, and static files served by Django itself (no web
+server or extra dependency needed, DEBUG or not)."""
 
 from __future__ import annotations
 
@@ -11,5 +12,6 @@ from hosts.views import home
 urlpatterns = [
     path("", home, name="home"),
     path("dashboards/", include("dashboards_sse.urls")),
+    path("dd/", include("dashboards.urls")),  # django-dashboards' pages (traffic.dashboards)
     re_path(r"^static/(?P<path>.+)$", serve),
 ]
