@@ -22,6 +22,21 @@ REPO = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 
 
+LOGIN = """
+from importlib import import_module
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+user = get_user_model().objects.create_user({username!r})
+{code}
+session = import_module(settings.SESSION_ENGINE).SessionStore()
+session[SESSION_KEY] = str(user.pk)
+session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+session.create()
+print(session.session_key)
+"""
+
+
 @dataclass
 class Stack:
     """A Pushpin in front of a Django server sharing one sqlite database with publishers."""
@@ -211,6 +226,13 @@ class Stack:
             text=True,
             timeout=timeout,
         )
+
+    def login(self, username: str, *, code: str = "") -> dict[str, str]:
+        """Create ``username`` (``code`` may change ``user`` first) and return the Cookie header
+        of a logged-in session, made in another process as a real login would."""
+        done = self.run_python(LOGIN.format(username=username, code=code))
+        assert done.returncode == 0, done.stderr
+        return {"Cookie": f"sessionid={done.stdout.strip()}"}
 
     def manage(
         self, *args: str, timeout: float = 60, env: dict[str, str] | None = None

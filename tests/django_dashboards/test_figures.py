@@ -138,3 +138,12 @@ def test_script_json_cannot_close_a_script() -> None:
     text = figures.script_json({"name": "</script><b>&"})
     assert "<" not in text and ">" not in text and "&" not in text
     assert json.loads(text) == {"name": "</script><b>&"}
+
+
+def test_append_needs_explicit_x() -> None:
+    """Plotly numbers a trace without x itself; appended points would misalign x and y."""
+    state = figures.replaced(None, {"data": [{"type": "bar", "y": [1, 2]}], "layout": {}})
+    with pytest.raises(InvalidValue, match="trace 0 has y values but no x list"):
+        figures.appended(state, {0: [(1, 1)]}, 5, WHERE)
+    empty = figures.replaced(None, {"data": [{"type": "scatter"}], "layout": {}})
+    assert figures.appended(empty, {0: [(1, 1)]}, 5, WHERE)["figure"]["data"][0]["x"] == [1]

@@ -9,31 +9,18 @@ from tests.sse import SSEClient
 
 SECRET_STREAM = "/dashboards/testapp.secret/stream/"
 
-LOGIN = """
-from importlib import import_module
-from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+GRANT = """
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 kind, _ = ContentType.objects.get_or_create(app_label="testapp", model="secret")
 perm, _ = Permission.objects.get_or_create(
     codename="view_secret", content_type=kind, defaults={"name": "Can view secret"})
-user = get_user_model().objects.create_user("{name}")
-if {granted}:
-    user.user_permissions.add(perm)
-session = import_module(settings.SESSION_ENGINE).SessionStore()
-session[SESSION_KEY] = str(user.pk)
-session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-session.create()
-print(session.session_key)
+user.user_permissions.add(perm)
 """
 
 
 def login(stack: Stack, name: str, granted: bool) -> dict[str, str]:
-    done = stack.run_python(LOGIN.replace("{name}", name).replace("{granted}", str(granted)))
-    assert done.returncode == 0, done.stderr
-    return {"Cookie": f"sessionid={done.stdout.strip()}"}
+    return stack.login(name, code=GRANT if granted else "")
 
 
 def test_stream_refused_without_permission(stack: Stack) -> None:

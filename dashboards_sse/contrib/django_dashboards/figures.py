@@ -187,6 +187,11 @@ def appended(
     for key, points in added.items():
         index = _trace_index(traces, key, where)
         trace = traces[index]
+        if "x" not in trace and trace.get("y"):  # Plotly's implicit x (0, 1, ...) cannot grow
+            raise InvalidValue(
+                f"{where}: trace {key!r} has y values but no x list; give the figure's traces "
+                "x values to append points to them."
+            )
         xs, ys = trace.setdefault("x", []), trace.setdefault("y", [])
         if not isinstance(xs, list) or not isinstance(ys, list):
             raise InvalidValue(f"{where}: trace {key!r} has no x/y lists to append to.")
