@@ -3,7 +3,8 @@
     python demo/screenshot.py http://127.0.0.1:7999/ docs/demo-dashboard.png
 
 Waits until the dashboard (ours, or a django-dashboards page with SSE components) reports
-"live", then a few seconds for its charts, and saves a 1280x800 PNG. Exits non-zero when the page never goes live.
+"live", then a few seconds for its charts, and saves a 1280x800 PNG. Exits non-zero when the
+page never goes live.
 """
 
 from __future__ import annotations
