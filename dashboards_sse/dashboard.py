@@ -8,6 +8,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
+from django.urls import NoReverseMatch, reverse
 
 from . import registry
 from .components import Component
@@ -145,6 +147,17 @@ class Dashboard:
         """Recompute providers (all, or ``names``) and push them in one push; None if none."""
         values = cls.provided_values(*names)
         return cls.push(**values) if values else None
+
+    @classmethod
+    def stream_url(cls) -> str:
+        """The URL of this dashboard's SSE stream (dashboards_sse.urls)."""
+        try:
+            return reverse("dashboards_sse:stream", args=[cls.slug])
+        except NoReverseMatch:
+            raise ImproperlyConfigured(
+                "Live dashboards need dashboards_sse's URLs: add "
+                "path('dashboards/', include('dashboards_sse.urls')) to your URLconf."
+            ) from None
 
     @classmethod
     def external_page_url(cls) -> str | None:

@@ -105,13 +105,15 @@ def get_dashboards() -> list[type[Dashboard]]:
 
 
 def dashboard_for_channel(channel: str) -> type[Dashboard] | None:
-    for attempt in range(2):
-        for dashboard in _dashboards.values():
-            if dashboard.channel == channel:
-                return dashboard
-        if attempt == 0:
-            _find()
-    return None
+    found = _by_channel(channel)
+    if found is None:
+        _find()
+        found = _by_channel(channel)
+    return found
+
+
+def _by_channel(channel: str) -> type[Dashboard] | None:
+    return next((board for board in _dashboards.values() if board.channel == channel), None)
 
 
 def _path(dashboard: type[Dashboard]) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -56,7 +56,11 @@ def as_text(value: Any, where: str, max_chars: int) -> str:
     return value
 
 
-def as_point(value: Any, where: str) -> Point:
+def as_point(
+    value: Any, where: str, x: Callable[[Any, str], Any] = as_timestamp
+) -> tuple[Any, float | int]:
+    """(x, y) from a pair or ``{"x", "y"}``; ``x`` reads the x coordinate (default: a number
+    or a datetime as epoch seconds)."""
     if isinstance(value, Mapping):
         if set(value) != {"x", "y"}:
             raise InvalidValue(f"{where}: a point needs exactly the keys x and y, got {value!r}.")
@@ -65,7 +69,7 @@ def as_point(value: Any, where: str) -> Point:
         raise InvalidValue(
             f"{where}: a point is (x, y) or {{'x': ..., 'y': ...}}, got {describe(value)}."
         )
-    return (as_timestamp(value[0], where), as_number(value[1], where, "a number for y"))
+    return (x(value[0], where), as_number(value[1], where, "a number for y"))
 
 
 def as_points(value: Any, where: str, max_points: int) -> list[Point]:

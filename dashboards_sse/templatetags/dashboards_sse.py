@@ -9,7 +9,6 @@ from django import template
 from django.template.base import Parser, Token
 from django.template.loader import render_to_string
 from django.templatetags.static import static
-from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django_htmx.jinja import htmx_script
@@ -55,7 +54,7 @@ def _wrap(dashboard: type[Dashboard], snapshot: Snapshot, content: str) -> SafeS
             {
                 "dashboard": dashboard,
                 "snapshot": snapshot,
-                "stream_url": reverse("dashboards_sse:stream", args=[dashboard.slug]),
+                "stream_url": dashboard.stream_url(),
                 "backoff_base": config.reconnect_base_ms,
                 "backoff_max": config.reconnect_max_ms,
                 "content": SafeString(content),

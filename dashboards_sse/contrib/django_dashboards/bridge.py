@@ -18,12 +18,11 @@ from typing import Any, ClassVar
 from dashboards.dashboard import Dashboard as UpstreamDashboard
 from dashboards.dashboard import ModelDashboard
 from django.http import Http404, HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 from django.utils.safestring import SafeString
 
 from ... import registry
 from ...components import Component, State
-from ...conf import get_settings
 from ...dashboard import Dashboard
 from ...snapshot import current_event_id
 from .components import LiveComponent
@@ -71,23 +70,6 @@ class LiveDashboard(Dashboard, abstract=True):
                 f"The dashboard {cls.slug!r} is shown by django-dashboards, and its URLs "
                 "(include('dashboards.urls'), registry.register(...)) do not include it."
             ) from None
-
-    @classmethod
-    def stream_url(cls) -> str:
-        try:
-            return reverse("dashboards_sse:stream", args=[cls.slug])
-        except NoReverseMatch:
-            from django.core.exceptions import ImproperlyConfigured
-
-            raise ImproperlyConfigured(
-                "SSE components need dashboards_sse's URLs: add "
-                "path('dashboards/', include('dashboards_sse.urls')) to your URLconf."
-            ) from None
-
-    @classmethod
-    def backoff(cls) -> tuple[int, int]:
-        config = get_settings()
-        return config.reconnect_base_ms, config.reconnect_max_ms
 
     @classmethod
     def get_provider(cls, name: str) -> Callable[[], Any] | None:
@@ -213,22 +195,20 @@ def twin(component: LiveComponent) -> tuple[type[LiveDashboard], BridgedComponen
     return board, bridged
 
 
-def page_event_id(board: type[Dashboard], request: HttpRequest | None) -> str:
-    """The id a page resumes its stream from, read once per request: every SSE component of
-    the page shares one stream, so they share its starting point."""
-    if request is None:
-        return current_event_id(board)
-    ids: dict[str, str] = request.__dict__.setdefault("_dashboards_sse_event_ids", {})
-    if board.channel not in ids:
-        ids[board.channel] = current_event_id(board)
-    return ids[board.channel]
-
-
-def stored_state(board: type[Dashboard], name: str) -> State | None:
+def page_states(board: type[Dashboard], request: HttpRequest | None) -> tuple[str, dict]:
+    """The event id a page resumes its stream from, then the stored states it shows (in that
+    order, see snapshot.py): read once per request, as every SSE component of the page shares
+    one stream and so one starting point."""
     from ...models import ComponentState
 
-    rows = ComponentState.objects.filter(dashboard=board.slug, component=name)
-    return rows.values_list("state", flat=True).first()  # type: ignore[return-value]
+    pages: dict[str, tuple[str, dict]] = (
+        {} if request is None else request.__dict__.setdefault("_dashboards_sse_pages", {})
+    )
+    if board.channel not in pages:
+        event_id = current_event_id(board)
+        rows = ComponentState.objects.filter(dashboard=board.slug)
+        pages[board.channel] = (event_id, dict(rows.values_list("component", "state")))
+    return pages[board.channel]
 
 
 registry.add_finder(find_twins)

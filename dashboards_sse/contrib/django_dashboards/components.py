@@ -21,6 +21,7 @@ from django.template import Context
 from django.utils.html import format_html
 
 from ...components import MAX_TEXT_CHARS, Component, format_number
+from ...conf import get_settings
 from ...exceptions import InvalidValue
 from ...values import as_number, as_text
 from . import figures
@@ -73,17 +74,18 @@ class LiveComponent:
         self, context: Context, htmx: bool | None = None, call_deferred: bool = False
     ) -> str:
         from ...snapshot import provided_state
-        from .bridge import page_event_id, stored_state, twin
+        from .bridge import page_states, twin
 
         board, live = twin(self)
         request = context.get("request") if context is not None else None
-        event_id = page_event_id(board, request)  # before the state: see snapshot.py
-        state = stored_state(board, live.name)
+        event_id, states = page_states(board, request)
+        state = states.get(live.name)
         # Nothing pushed yet: the provider's value, computed as a push would (no request), but
         # not stored, so a chart's counters stay unknown and its first event redraws it.
         shown = state if state is not None else provided_state(board, live)
         value = self.placeholder() if shown is None else self.live_value(shown)
         inner = dataclasses.replace(self, value=value).upstream_html(context)
+        config = get_settings()
         return format_html(
             '<div class="dsse-live dsse-live-{}" data-dsse-live data-dsse-stream="{}" '
             'data-dsse-event="{}" data-dsse-last-event-id="{}" data-dsse-backoff-base="{}" '
@@ -92,7 +94,8 @@ class LiveComponent:
             board.stream_url(),
             live.name,
             event_id,
-            *board.backoff(),
+            config.reconnect_base_ms,
+            config.reconnect_max_ms,
             self.live_attrs(state),
             inner,
         )

@@ -22,7 +22,7 @@ from typing import Any
 from django.utils import timezone
 
 from ...exceptions import InvalidValue
-from ...values import as_number, as_text, describe
+from ...values import as_number, as_point, as_text, describe
 
 State = dict[str, Any]
 MAX_TRACES = 50
@@ -110,29 +110,12 @@ def x_value(raw: Any, where: str) -> float | int | str:
     return as_number(raw, where, "a number, text or datetime for x")
 
 
-def _now() -> str:
-    now = timezone.localtime() if timezone.is_aware(timezone.now()) else datetime.now()
-    return now.replace(tzinfo=None).isoformat(sep=" ")
-
-
-def as_point(raw: Any, where: str) -> tuple[float | int | str, float | int]:
-    if isinstance(raw, Mapping):
-        if set(raw) != {"x", "y"}:
-            raise InvalidValue(f"{where}: a point needs exactly the keys x and y, got {raw!r}.")
-        raw = (raw["x"], raw["y"])
-    if isinstance(raw, str | bytes) or not isinstance(raw, Sequence) or len(raw) != 2:
-        raise InvalidValue(
-            f"{where}: a point is (x, y) or {{'x': ..., 'y': ...}}, got {describe(raw)}."
-        )
-    return x_value(raw[0], where), as_number(raw[1], where, "a number for y")
-
-
 def as_points(raw: Any, where: str) -> list[tuple[float | int | str, float | int]]:
     if isinstance(raw, str | bytes | Mapping) or not isinstance(raw, Sequence):
         raise InvalidValue(f"{where}: points are a list of (x, y), got {describe(raw)}.")
     if len(raw) > MAX_POINTS:
         raise InvalidValue(f"{where}: {len(raw)} points exceed the limit of {MAX_POINTS}.")
-    return [as_point(item, where) for item in raw]
+    return [as_point(item, where, x=x_value) for item in raw]
 
 
 def is_figure(raw: Any) -> bool:
@@ -147,9 +130,9 @@ def additions(raw: Any, where: str) -> dict[int | str, list[tuple[Any, Any]]]:
     """Points to append, by trace (index or name): a number (y now), a point, or a mapping
     ``{"point": p}``, ``{"points": [...]}`` or ``{"traces": {name_or_index: [...]}}``."""
     if isinstance(raw, int | float | Decimal) and not isinstance(raw, bool):
-        return {0: [(_now(), as_number(raw, where))]}
+        return {0: [(x_value(timezone.now(), where), as_number(raw, where))]}
     if isinstance(raw, Mapping) and set(raw) == {"x", "y"}:
-        return {0: [as_point(raw, where)]}
+        return {0: [as_point(raw, where, x=x_value)]}
     if isinstance(raw, Mapping):
         if len(raw) != 1 or next(iter(raw)) not in {"point", "points", "traces"}:
             raise InvalidValue(
@@ -158,14 +141,14 @@ def additions(raw: Any, where: str) -> dict[int | str, list[tuple[Any, Any]]]:
             )
         ((key, body),) = raw.items()
         if key == "point":
-            return {0: [as_point(body, where)]}
+            return {0: [as_point(body, where, x=x_value)]}
         if key == "points":
             return {0: as_points(body, where)}
         if not isinstance(body, Mapping) or not body:
             raise InvalidValue(f"{where}: 'traces' maps trace names or indexes to points.")
         return {trace: as_points(points, where) for trace, points in body.items()}
     if isinstance(raw, list | tuple):
-        return {0: [as_point(raw, where)]}
+        return {0: [as_point(raw, where, x=x_value)]}
     raise InvalidValue(
         f"{where}: expected a figure, a number, a point (x, y) or a mapping with 'point', "
         f"'points' or 'traces', got {describe(raw)}."
