@@ -8,9 +8,10 @@ import json
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, Request, expect
+from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from tests.browser.test_live_page import open_live as open_page
 from tests.live import Stack
 
 pytest.importorskip(
@@ -42,17 +43,7 @@ COUNT_PLOTLY_CALLS = """() => {
 
 
 def open_live(page: Page, stack: Stack) -> list[str]:
-    """Open the page through Pushpin, wait until it is live; return the stream URLs requested."""
-    streams: list[str] = []
-
-    def record(request: Request) -> None:
-        if "/stream/" in request.url:
-            streams.append(request.url)
-
-    page.on("request", record)
-    page.goto(stack.proxy_url + PAGE)
-    expect(page.locator(LIVE).first).to_have_attribute("data-dsse-status", "live", timeout=15_000)
-    return streams
+    return open_page(page, stack, PAGE, live=LIVE)
 
 
 def push(stack: Stack, component: str, value: str) -> None:

@@ -11,8 +11,11 @@ from tests.live import Stack
 PAGE = "/dashboards/testapp.ops/"
 
 
-def open_live(page: Page, stack: Stack, path: str = PAGE) -> list[str]:
-    """Open a page through Pushpin, wait until it is live; return the stream URLs requested."""
+def open_live(
+    page: Page, stack: Stack, path: str = PAGE, live: str = "[data-dsse-root]"
+) -> list[str]:
+    """Open a page through Pushpin, wait until its first ``live`` element (a dashboard root, or
+    a django-dashboards SSE component) is live; return the stream URLs requested."""
     streams: list[str] = []
 
     def record(request: Request) -> None:
@@ -21,9 +24,7 @@ def open_live(page: Page, stack: Stack, path: str = PAGE) -> list[str]:
 
     page.on("request", record)
     page.goto(stack.proxy_url + path)
-    expect(page.locator("[data-dsse-root]").first).to_have_attribute(
-        "data-dsse-status", "live", timeout=15_000
-    )
+    expect(page.locator(live).first).to_have_attribute("data-dsse-status", "live", timeout=15_000)
     return streams
 
 
