@@ -18,13 +18,18 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# Debian packages: Pushpin (the GRIP proxy), Chromium (browser tests) and Redis (the Celery
-# broker of the integration tests), only where missing.
+# Debian packages: Pushpin (the GRIP proxy), Chromium (browser tests), Redis (the Celery
+# broker of the integration tests), PostgreSQL (concurrent publishers, tests/postgres.py; its
+# binaries are off PATH), nginx (the balancer of tests/fleet.py) and docker-compose (its
+# `config` validates compose.yaml; no engine), only where missing.
 system-deps:
 	@missing=""; \
 	command -v pushpin >/dev/null || missing="$$missing pushpin"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v nginx >/dev/null || missing="$$missing nginx-light"; \
+	command -v docker-compose >/dev/null || missing="$$missing docker-compose"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \

@@ -8,6 +8,13 @@ waits for the commit, so viewers never see a state that is rolled back.
 ``batch()`` widens "one" to many pushes: one transaction, one bulk insert of events per channel,
 one POST. A component with ``max_rate`` is coalesced: a push inside its interval stores the state
 and marks it pending; ``coalesce.py`` publishes the newest pending state when the slot opens.
+
+Concurrent writers (several processes): a state is read, updated (a Chart appends) and written
+back, so two pushes to one component must not interleave. Every write of a dashboard's states
+happens under the lock of its channel's event counter, which the write needs anyway, taken
+*before* the states are read: a per-dashboard mutex that also covers the first push, when there
+is no state row yet to lock. A batch over several dashboards locks their counters up front in
+channel order (``events.lock_counters``), so opposite batches cannot deadlock.
 """
 
 from __future__ import annotations
@@ -24,12 +31,14 @@ from urllib.parse import quote
 from django.db import transaction
 
 from . import coalesce, conf
-from .events import append_events
+from .events import append_events, lock_counters
 from .exceptions import InvalidValue, PublishError
 from .registry import get_dashboard
 from .transport import publish_items
 
 if TYPE_CHECKING:
+    from django_eventstream.models import EventCounter
+
     from .components import Component, State
     from .dashboard import Dashboard
     from .models import ComponentState
@@ -123,7 +132,8 @@ def flush_pending(slug: str, names: list[str], *, force: bool = False) -> Pushed
     result = Pushed(dashboard=board.slug)
     config = conf.get_settings()
     with transaction.atomic():
-        rows = _locked_rows(board, names)
+        (counter,) = lock_counters([board.channel]).values()
+        rows = _rows(board, names)
         now = time.time()
         due, later = [], {}
         for name, row in rows.items():
@@ -135,7 +145,7 @@ def flush_pending(slug: str, names: list[str], *, force: bool = False) -> Pushed
             else:
                 later[name] = opens
         states = {name: rows[name].state for name in due}
-        items = _emit(board, states, due, now, config, [result])
+        items = _emit(board, states, due, now, config, [result], counter)
         if later:
             transaction.on_commit(lambda: coalesce.schedule(board.slug, later))
     if not due:
@@ -151,16 +161,20 @@ def _store_and_publish(entries: list[tuple[type[Dashboard], Pushed]]) -> None:
     for board, result in entries:
         by_board.setdefault(board, []).append(result)
     with transaction.atomic():
+        counters = lock_counters(board.channel for board in by_board)
         for board, results in by_board.items():
-            items += _store(board, results, config)
+            items += _store(board, results, config, counters[board.channel])
     slugs = ", ".join(board.slug for board in by_board)
     _send(items, [result for _, result in entries], config, slugs)
 
 
-def _store(board: type[Dashboard], results: list[Pushed], config: conf.Settings) -> list[dict]:
-    """Apply ``results``' values in order; emit one event per component that is due."""
+def _store(
+    board: type[Dashboard], results: list[Pushed], config: conf.Settings, counter: EventCounter
+) -> list[dict]:
+    """Apply ``results``' values in order; emit one event per component that is due.
+    The caller holds ``counter``'s lock (the dashboard's channel)."""
     names = list(dict.fromkeys(name for result in results for name in result.values))
-    rows = _locked_rows(board, names)
+    rows = _rows(board, names)
     states: dict[str, State | None] = {
         name: rows[name].state if name in rows else None for name in names
     }
@@ -178,7 +192,7 @@ def _store(board: type[Dashboard], results: list[Pushed], config: conf.Settings)
         and (opens := _slot_opens(board.get_component(name), rows[name])) > now
     }
     due = [name for name in names if name not in held]
-    items = _emit(board, states, due, now, config, results)
+    items = _emit(board, states, due, now, config, results, counter)
     if held:
         for name in held:
             _model().objects.filter(pk=rows[name].pk).update(state=states[name], pending=True)
@@ -195,14 +209,14 @@ def _emit(
     now: float,
     config: conf.Settings,
     results: list[Pushed],
+    counter: EventCounter,
 ) -> list[dict[str, Any]]:
     """Render ``names`` once each, store their events and states, and return Pushpin items."""
     if not names:
         return []
     html = {name: _render(board.get_component(name), states[name], config) for name in names}
-    event_ids = dict(
-        zip(names, append_events(board.channel, [(n, html[n]) for n in names]), strict=True)
-    )
+    stored = append_events(board.channel, [(n, html[n]) for n in names], counter)
+    event_ids = dict(zip(names, stored, strict=True))
     ComponentState = _model()
     ComponentState.objects.bulk_create(
         [
@@ -242,8 +256,10 @@ def _render(component: Component, state: State | None, config: conf.Settings) ->
     return html
 
 
-def _locked_rows(board: type[Dashboard], names: list[str]) -> dict[str, ComponentState]:
-    rows = _model().objects.select_for_update().filter(dashboard=board.slug, component__in=names)
+def _rows(board: type[Dashboard], names: list[str]) -> dict[str, ComponentState]:
+    """The stored states of ``names``; read under the channel's counter lock (no row locks:
+    a missing row could not be locked, and the counter lock covers them all)."""
+    rows = _model().objects.filter(dashboard=board.slug, component__in=names)
     return {row.component: row for row in rows}
 
 

@@ -54,9 +54,31 @@ DATABASES = {
         "TEST": {"NAME": os.environ.get("DSSE_TEST_DB_TEST") or None},
     }
 }
+# DSSE_TEST_PG="[user@]host:port/dbname" runs on PostgreSQL instead (trust auth, no password),
+# e.g. a throwaway cluster from `python -m tests.postgres`; pytest-django creates its
+# test_<dbname> next to it.
+if _pg := os.environ.get("DSSE_TEST_PG"):
+    _user, _, _address = _pg.rpartition("@")
+    _host_port, _, _name = _address.partition("/")
+    _host, _, _port = _host_port.rpartition(":")
+    DATABASES["default"] = {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": _name,
+        "USER": _user or "postgres",
+        "HOST": _host,
+        "PORT": _port,
+        "TEST": {"NAME": os.environ.get("DSSE_TEST_DB_TEST") or None},
+    }
+
 STATIC_URL = "/static/"
 GRIP_URL = os.environ.get("DSSE_GRIP_URL") or None
+if os.environ.get("DSSE_GRIP_URLS"):  # a Pushpin fleet: space-separated GRIP URLs
+    from gripcontrol import parse_grip_uri
+
+    GRIP_PROXIES = [parse_grip_uri(url) for url in os.environ["DSSE_GRIP_URLS"].split()]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "/login/"
 # Short reconnect backoff so fault drills recover within seconds.
 DASHBOARDS_SSE = {"RECONNECT_MAX_MS": 2000}
+if os.environ.get("DSSE_PUBLISH_TIMEOUT"):  # fault drills: report a dead proxy sooner
+    DASHBOARDS_SSE["PUBLISH_TIMEOUT"] = float(os.environ["DSSE_PUBLISH_TIMEOUT"])

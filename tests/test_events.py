@@ -4,6 +4,7 @@ import datetime
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 from django_eventstream.models import Event, EventCounter
 from django_eventstream.storage import DjangoModelStorage
@@ -52,6 +53,24 @@ def test_channels_count_separately() -> None:
     events.append_events("a", [("x", 1)])
     assert events.append_events("b", [("x", 1), ("y", 2)]) == [1, 2]
     assert dict(EventCounter.objects.values_list("name", "value")) == {"a": 1, "b": 2}
+
+
+def test_lock_counters_creates_missing_ones_in_channel_order() -> None:
+    EventCounter.objects.create(name="b", value=5)
+    with transaction.atomic():
+        counters = events.lock_counters(["b", "a", "b"])
+
+    assert [(name, c.value) for name, c in counters.items()] == [("a", 0), ("b", 5)]
+    assert EventCounter.objects.count() == 2
+
+
+def test_append_events_to_a_counter_locked_by_the_caller() -> None:
+    events.append_events("c", [("a", 1)])
+    with transaction.atomic():
+        (counter,) = events.lock_counters(["c"]).values()
+        assert events.append_events("c", [("b", 2), ("c", 3)], counter) == [2, 3]
+
+    assert EventCounter.objects.get(name="c").value == counter.value == 3
 
 
 def test_nothing_to_append() -> None:
