@@ -12,6 +12,7 @@ from .dashboard import Dashboard
 from .exceptions import (
     DashboardsSSEError,
     InvalidValue,
+    PartialPublishError,
     PublishError,
     UnknownComponent,
     UnknownDashboard,
@@ -24,6 +25,7 @@ __all__ = [
     "Dashboard",
     "DashboardsSSEError",
     "InvalidValue",
+    "PartialPublishError",
     "PublishError",
     "Pushed",
     "Stat",

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from typing import Any
 
 from django.conf import settings
 from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
 
 from . import registry
-from .conf import CHANNEL_MANAGER_CLASS, STORAGE_CLASS, get_settings
+from .conf import CHANNEL_MANAGER_CLASS, STORAGE_CLASS, GripProxy, get_settings
 
 GRIP_MIDDLEWARE = "django_grip.GripMiddleware"
 MIN_KEY_BYTES = 32
@@ -49,14 +51,34 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                 id="dashboards_sse.W002",
             )
         )
-    config = get_settings()
-    if not config.grip_url:
+    return errors + _grip_checks()
+
+
+def _grip_checks() -> list[checks.CheckMessage]:
+    """GRIP_URL / GRIP_PROXIES: readable, one of them, signed with a strong key."""
+    errors: list[checks.CheckMessage] = []
+    if getattr(settings, "GRIP_URL", None) and getattr(settings, "GRIP_PROXIES", None):
+        errors.append(
+            checks.Error(
+                "Both GRIP_URL and GRIP_PROXIES are set.",
+                hint="django-grip then appends GRIP_URL to GRIP_PROXIES on every request "
+                "(the list grows without end). Set GRIP_URL for one proxy, or list every "
+                "proxy in GRIP_PROXIES.",
+                id="dashboards_sse.E004",
+            )
+        )
+    try:
+        config = get_settings()
+    except ImproperlyConfigured as exc:
+        return [*errors, checks.Error(str(exc), id="dashboards_sse.E010")]
+    if not config.proxies:
         return errors
     middleware = list(getattr(settings, "MIDDLEWARE", []))
     if GRIP_MIDDLEWARE not in middleware:
         errors.append(
             checks.Error(
-                "GRIP_URL is set but django_grip.GripMiddleware is not in MIDDLEWARE.",
+                "A GRIP proxy is set (GRIP_URL or GRIP_PROXIES) but django_grip.GripMiddleware "
+                "is not in MIDDLEWARE.",
                 hint="Add 'django_grip.GripMiddleware' at the top of MIDDLEWARE, or the streams "
                 "cannot tell Pushpin's requests from direct ones.",
                 id="dashboards_sse.E002",
@@ -71,27 +93,41 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                 id="dashboards_sse.W001",
             )
         )
-    key = config.signing_key or ""
-    if len(key.encode()) < MIN_KEY_BYTES or key == "changeme":
-        errors.append(
+    for proxy in config.proxies:
+        errors += _key_checks(proxy, len(config.proxies) > 1)
+    return errors
+
+
+def _key_checks(proxy: GripProxy, fleet: bool) -> list[checks.CheckMessage]:
+    where = f"The GRIP proxy {proxy.control_uri}" if fleet else "GRIP_URL"
+    if proxy.verify_key:
+        if _is_public_key(proxy.verify_key) and find_spec("cryptography") is None:
+            return [
+                checks.Error(
+                    f"{where} verifies Grip-Sig with a public key, but the 'cryptography' "
+                    "package is not installed: every signed request would be refused.",
+                    hint="pip install 'django-dashboards-sse[hosted]'",
+                    id="dashboards_sse.E011",
+                )
+            ]
+        return []
+    key = proxy.key or ""
+    size = len(key if isinstance(key, bytes) else key.encode())
+    if size < MIN_KEY_BYTES or key == "changeme":
+        return [
             checks.Error(
-                f"GRIP_URL needs a signing key of at least {MIN_KEY_BYTES} bytes "
+                f"{where} needs a signing key of at least {MIN_KEY_BYTES} bytes "
                 "(?key=..., the same value as Pushpin's sig_key).",
                 hint="Without it anybody can forge Grip-Sig and bypass Pushpin. "
                 "`sh pushpin/run --print-key` prints the key our Pushpin config uses.",
                 id="dashboards_sse.E003",
             )
-        )
-    if getattr(settings, "GRIP_PROXIES", None):
-        errors.append(
-            checks.Error(
-                "Both GRIP_URL and GRIP_PROXIES are set.",
-                hint="django-grip then appends GRIP_URL to GRIP_PROXIES on every request "
-                "(the list grows without end). Set only GRIP_URL.",
-                id="dashboards_sse.E004",
-            )
-        )
-    return errors
+        ]
+    return []
+
+
+def _is_public_key(key: str | bytes) -> bool:
+    return (key.encode() if isinstance(key, str) else key).lstrip().startswith(b"-----BEGIN")
 
 
 def _is_dashboard_channel_manager(path: str) -> bool:

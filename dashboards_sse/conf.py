@@ -1,21 +1,24 @@
 """Every setting dashboards_sse reads, in one place, with its default.
 
-Users set ``DASHBOARDS_SSE = {...}`` in their settings; Pushpin's address and signing key come
-from django-grip's ``GRIP_URL`` (``http://127.0.0.1:5561?key=...``) so there is one source of
-truth for both publishing and verifying ``Grip-Sig``.
+Users set ``DASHBOARDS_SSE = {...}`` in their settings. The GRIP proxies (Pushpin, or a hosted
+GRIP service) come from django-grip's own settings, so one value serves both publishing and
+verifying ``Grip-Sig``: ``GRIP_URL`` (``http://127.0.0.1:5561?key=...``) for one proxy, or
+``GRIP_PROXIES`` (a list of ``{"control_uri": ..., "key": ...}``) for a fleet.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import parse_qs, urlsplit, urlunsplit
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 DEFAULTS: dict[str, object] = {
-    # Refuse streams that did not come through Pushpin. Default: True when GRIP_URL is set.
+    # Refuse streams that did not come through Pushpin (default: True when a proxy is set).
     "PUSHPIN_REQUIRED": None,
-    # Total time push() keeps retrying an unreachable Pushpin before raising PublishError.
+    # Total time push() keeps retrying an unreachable proxy before raising PublishError.
     "PUBLISH_TIMEOUT": 5.0,
     # Timeout of one HTTP request to Pushpin's publish endpoint.
     "PUBLISH_REQUEST_TIMEOUT": 2.0,
@@ -34,9 +37,57 @@ STORAGE_CLASS = "django_eventstream.storage.DjangoModelStorage"
 CHANNEL_MANAGER_CLASS = "dashboards_sse.channels.DashboardChannelManager"
 
 
+# What django-grip accepts in a GRIP_PROXIES entry (gripcontrol's names).
+PROXY_FIELDS = ("control_uri", "key", "control_iss", "verify_key", "verify_iss")
+
+
+@dataclass(frozen=True)
+class GripProxy:
+    """One GRIP proxy: where to publish, how to authenticate, how its Grip-Sig is verified."""
+
+    control_uri: str
+    key: str | bytes | None = None  # signs Grip-Sig (Pushpin's sig_key); publish credential
+    control_iss: str | None = None  # publish with a JWT of this issuer instead of a bearer key
+    verify_key: str | bytes | None = None  # verifies Grip-Sig instead of key (a public key)
+    verify_iss: str | None = None
+
+    @property
+    def publish_url(self) -> str:
+        """The proxy's HTTP publish endpoint (``<control_uri>/publish/``)."""
+        parts = urlsplit(self.control_uri)
+        path = parts.path.rstrip("/") + "/publish/"
+        return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
+
+    @property
+    def signing_key(self) -> str | bytes | None:
+        """The shared secret Grip-Sig is signed with, unless a public key verifies it."""
+        return None if self.verify_key else self.key
+
+    @classmethod
+    def from_url(cls, url: str) -> GripProxy:
+        from gripcontrol import parse_grip_uri  # django-grip's parser: same reading as its own
+
+        return cls.from_entry(parse_grip_uri(url), "GRIP_URL")
+
+    @classmethod
+    def from_entry(cls, entry: Any, where: str) -> GripProxy:
+        if not isinstance(entry, dict) or not isinstance(entry.get("control_uri"), str):
+            raise ImproperlyConfigured(
+                f"{where} must be a dict with a 'control_uri' string (and usually 'key'), "
+                f"e.g. {{'control_uri': 'http://pushpin-1:5561', 'key': KEY}}; got {entry!r}."
+            )
+        unknown = set(entry) - set(PROXY_FIELDS)
+        if unknown:
+            raise ImproperlyConfigured(
+                f"{where} has unknown field(s) {', '.join(sorted(unknown))}; "
+                f"django-grip reads {', '.join(PROXY_FIELDS)}."
+            )
+        return cls(**{name: entry.get(name) or None for name in PROXY_FIELDS})
+
+
 @dataclass(frozen=True)
 class Settings:
-    grip_url: str | None
+    proxies: tuple[GripProxy, ...]
     grip_prefix: str
     pushpin_required: bool
     publish_timeout: float
@@ -48,21 +99,9 @@ class Settings:
     reconnect_max_ms: int
 
     @property
-    def publish_url(self) -> str | None:
-        """Pushpin's HTTP publish endpoint, derived from GRIP_URL."""
-        if not self.grip_url:
-            return None
-        parts = urlsplit(self.grip_url)
-        path = parts.path.rstrip("/") + "/publish/"
-        return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
-
-    @property
-    def signing_key(self) -> str | None:
-        """The key Pushpin signs Grip-Sig with (GRIP_URL's ``key`` parameter)."""
-        if not self.grip_url:
-            return None
-        values = parse_qs(urlsplit(self.grip_url).query).get("key")
-        return values[0] if values else None
+    def publishes(self) -> bool:
+        """True when updates go to GRIP proxies (False: embedded mode)."""
+        return bool(self.proxies)
 
 
 def get_settings() -> Settings:
@@ -70,19 +109,17 @@ def get_settings() -> Settings:
     user = getattr(settings, "DASHBOARDS_SSE", {}) or {}
     unknown = set(user) - set(DEFAULTS)
     if unknown:
-        from django.core.exceptions import ImproperlyConfigured
-
         raise ImproperlyConfigured(
             f"Unknown DASHBOARDS_SSE setting(s): {', '.join(sorted(unknown))}. "
             f"Known: {', '.join(DEFAULTS)}."
         )
     values = {**DEFAULTS, **user}
-    grip_url = getattr(settings, "GRIP_URL", None) or None
+    proxies = grip_proxies()
     required = values["PUSHPIN_REQUIRED"]
     return Settings(
-        grip_url=grip_url,
+        proxies=proxies,
         grip_prefix=getattr(settings, "GRIP_PREFIX", ""),
-        pushpin_required=bool(grip_url) if required is None else bool(required),
+        pushpin_required=bool(proxies) if required is None else bool(required),
         publish_timeout=float(values["PUBLISH_TIMEOUT"]),  # type: ignore[arg-type]
         publish_request_timeout=float(values["PUBLISH_REQUEST_TIMEOUT"]),  # type: ignore[arg-type]
         max_html_bytes=int(values["MAX_HTML_BYTES"]),  # type: ignore[call-overload]
@@ -91,3 +128,27 @@ def get_settings() -> Settings:
         reconnect_base_ms=int(values["RECONNECT_BASE_MS"]),  # type: ignore[call-overload]
         reconnect_max_ms=int(values["RECONNECT_MAX_MS"]),  # type: ignore[call-overload]
     )
+
+
+def grip_proxies() -> tuple[GripProxy, ...]:
+    """The proxies from ``GRIP_PROXIES``, else ``GRIP_URL``. Both set is refused by the system
+    check (dashboards_sse.E004): django-grip then grows its proxy list on every request."""
+    entries = getattr(settings, "GRIP_PROXIES", None)
+    if entries:
+        if not isinstance(entries, (list, tuple)):
+            raise ImproperlyConfigured(
+                f"GRIP_PROXIES must be a list of dicts, got {type(entries).__name__}."
+            )
+        proxies = tuple(
+            GripProxy.from_entry(entry, f"GRIP_PROXIES[{index}]")
+            for index, entry in enumerate(entries)
+        )
+        urls = [proxy.publish_url for proxy in proxies]
+        if len(set(urls)) < len(urls):
+            raise ImproperlyConfigured(
+                f"GRIP_PROXIES lists a proxy twice ({', '.join(urls)}): each would get every "
+                "update twice."
+            )
+        return proxies
+    url = getattr(settings, "GRIP_URL", None)
+    return (GripProxy.from_url(url),) if url else ()

@@ -24,3 +24,18 @@ class PublishError(DashboardsSSEError):
 
     The event stays in the stream history: clients that reconnect replay it.
     """
+
+
+class PartialPublishError(PublishError):
+    """Some GRIP proxies accepted an update and others did not, within the retry budget.
+
+    Viewers on the proxies that accepted it have it. Those on a failed proxy get it when that
+    proxy next accepts an update on the channel (Pushpin sees the gap in the event ids and
+    fetches the missing events from Django) or when they reconnect. Pushing again would show
+    the update twice to everybody else, so Celery's tasks do not retry this error.
+    """
+
+    def __init__(self, message: str, accepted: list[str], failed: dict[str, str]) -> None:
+        super().__init__(message)
+        self.accepted = accepted  # publish URLs that accepted the update
+        self.failed = failed  # publish URL -> what went wrong

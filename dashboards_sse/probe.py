@@ -16,9 +16,10 @@ from urllib.parse import urlsplit
 import requests
 from django.urls import reverse
 
-from .conf import get_settings
+from .conf import GripProxy, get_settings
 from .dashboard import Dashboard
 from .publish import user_item
+from .transport import auth_headers
 
 CHECK_EVENT = "dashboards-sse-check"
 
@@ -32,25 +33,28 @@ class Probe:
 
 def probe_pushpin(proxy_url: str, dashboard: type[Dashboard], timeout: float) -> list[Probe]:
     config = get_settings()
-    if not config.publish_url:
+    if not config.proxies:
         return [Probe("GRIP_URL", False, "not set: embedded mode, there is no Pushpin to check")]
-    results = [_probe_publish(config.publish_url, timeout)]
+    results = [_probe_publish(proxy, timeout) for proxy in config.proxies]
     stream = _open_stream(proxy_url, dashboard, timeout)
     if isinstance(stream, Probe):
         return [*results, stream]
     connection, response = stream
     results.append(Probe("stream through Pushpin", True, f"{proxy_url} → Django accepted"))
     try:
-        results.append(_round_trip(config.publish_url, dashboard, connection, response, timeout))
+        results.append(_round_trip(config.proxies, dashboard, connection, response, timeout))
     finally:
         connection.close()
     return results
 
 
-def _probe_publish(url: str, timeout: float) -> Probe:
+def _probe_publish(proxy: GripProxy, timeout: float) -> Probe:
     name = "publish endpoint"
+    url = proxy.publish_url
     try:
-        answer = requests.post(url, json={"items": []}, timeout=timeout)
+        answer = requests.post(
+            url, json={"items": []}, headers=auth_headers(proxy), timeout=timeout
+        )
     except requests.RequestException as exc:
         return Probe(name, False, f"{url} unreachable: {type(exc).__name__}")
     if answer.status_code != 200:
@@ -88,7 +92,7 @@ def _open_stream(
 
 
 def _round_trip(
-    publish_url: str,
+    proxies: tuple[GripProxy, ...],
     dashboard: type[Dashboard],
     connection: http.client.HTTPConnection,
     response: http.client.HTTPResponse,
@@ -109,7 +113,14 @@ def _round_trip(
     )
     started = time.monotonic()
     try:
-        requests.post(publish_url, json={"items": [item]}, timeout=timeout).raise_for_status()
+        # every proxy: the balancer in front of a fleet may have sent the stream to any one
+        for proxy in proxies:
+            requests.post(
+                proxy.publish_url,
+                json={"items": [item]},
+                headers=auth_headers(proxy),
+                timeout=timeout,
+            ).raise_for_status()
     except requests.RequestException as exc:
         return Probe(name, False, f"publishing the test event failed: {exc}")
     if not _read_until(connection, response, f"data: {token}", deadline):

@@ -291,7 +291,7 @@ def _send(
         return
     publish_items(items, config)
     for result in results:
-        result.published = config.publish_url is not None and bool(result.event_ids)
+        result.published = config.publishes and bool(result.event_ids)
 
 
 def _publish_after_commit(

@@ -1,8 +1,13 @@
-"""Delivering items to Pushpin's HTTP publish endpoint: synchronous, retried, fork-safe.
+"""Delivering items to every GRIP proxy's HTTP publish endpoint: synchronous, retried, fork-safe.
 
 django-grip's publisher (used by ``send_event``) publishes from a background thread by default:
 an update is lost when the process exits or forks right after, and errors are swallowed. Here a
-push returns only once Pushpin accepted every item, in one POST, or raises PublishError.
+push returns only once every proxy accepted every item, or raises PublishError.
+
+With several proxies (a Pushpin fleet, GRIP_PROXIES) each one gets the same bodies, in order,
+at the same time, each retried within the one time budget; a proxy that did not accept them
+is named in a PartialPublishError. A proxy whose last publish used up the budget is tried once
+per publish until it accepts again, so one dead instance does not slow every push.
 """
 
 from __future__ import annotations
@@ -11,41 +16,105 @@ import json
 import os
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import requests
 
-from .conf import Settings
-from .exceptions import PublishError
+from .conf import GripProxy, Settings
+from .exceptions import PartialPublishError, PublishError
 
-# One HTTP session per process: a session inherited through fork() shares sockets with the
-# parent, so a forked child (Celery prefork, gunicorn) starts its own.
-_session: requests.Session | None = None
-_session_pid = 0
+# One HTTP session per proxy and process: a session inherited through fork() shares sockets
+# with the parent, so a forked child (Celery prefork, gunicorn) starts its own. One per proxy
+# because proxies are posted to from parallel threads.
+_sessions: dict[str, requests.Session] = {}
+_sessions_pid = 0
 
+# Threads that post to a fleet's other proxies while the caller posts to the first. Kept per
+# process (a forked child has none of its parent's threads); starting threads per publish
+# cost more than the POSTs (bench/fanout.py).
+_pool: ThreadPoolExecutor | None = None
+_pool_pid = 0
+POOL_THREADS = 8
 
-def _get_session() -> requests.Session:
-    global _session, _session_pid
-    if _session is None or _session_pid != os.getpid():
-        if _session is not None:
-            _session.close()  # closes this process's copies of the parent's sockets only
-        _session = requests.Session()
-        _session_pid = os.getpid()
-    return _session
-
+# Publish URLs of proxies (of a fleet) whose last publish failed after retrying.
+_down: set[str] = set()
 
 # Pushpin refuses a publish body over push_in_max_body_size (1 MB in pushpin/); a big batch
 # goes out in several POSTs, in order, none over this.
 MAX_BODY_BYTES = 512 * 1024
+STORED = "The update is stored: clients replay it when they reconnect."
+# A JWT for a proxy with control_iss is valid this long (gripcontrol's choice too).
+JWT_LIFETIME = 3600
+
+
+def _get_session(url: str) -> requests.Session:
+    global _sessions_pid
+    if _sessions_pid != os.getpid():
+        for session in _sessions.values():
+            session.close()  # closes this process's copies of the parent's sockets only
+        _sessions.clear()
+        _sessions_pid = os.getpid()
+    if url not in _sessions:
+        _sessions[url] = requests.Session()
+    return _sessions[url]
+
+
+def _get_pool() -> ThreadPoolExecutor:
+    global _pool, _pool_pid
+    if _pool is None or _pool_pid != os.getpid():
+        _pool = ThreadPoolExecutor(POOL_THREADS, thread_name_prefix="dashboards_sse-publish")
+        _pool_pid = os.getpid()
+    return _pool
+
+
+def auth_headers(proxy: GripProxy) -> dict[str, str]:
+    """What gripcontrol sends: a JWT when the proxy has an issuer, else the key as a bearer
+    token (Fastly Fanout's API token). Self-hosted Pushpin ignores both."""
+    if proxy.control_iss and proxy.key:
+        import jwt
+
+        claim = {"iss": proxy.control_iss, "exp": int(time.time()) + JWT_LIFETIME}
+        return {"Authorization": "Bearer " + jwt.encode(claim, proxy.key, algorithm="HS256")}
+    if proxy.key:
+        key = proxy.key.decode() if isinstance(proxy.key, bytes) else proxy.key
+        return {"Authorization": "Bearer " + key}
+    return {}
 
 
 def publish_items(items: list[dict[str, Any]], config: Settings) -> None:
-    """POST ``items`` to Pushpin; retry connection errors and 5xx within the time budget."""
-    if config.publish_url is None or not items:
+    """POST ``items`` to every proxy; retry connection errors and 5xx within the time budget."""
+    if not config.proxies or not items:
         return
+    bodies = list(_bodies(items))
     deadline = time.monotonic() + config.publish_timeout
-    for body in _bodies(items):
-        _post(body, config, deadline)
+    if len(config.proxies) == 1:
+        problem = _deliver(config.proxies[0], bodies, config, deadline)
+        if problem:
+            raise PublishError(f"{problem} {STORED}")
+        return
+    first, *others = config.proxies
+    futures = [_get_pool().submit(_deliver, proxy, bodies, config, deadline) for proxy in others]
+    problems = [_deliver(first, bodies, config, deadline)]  # this thread takes the first
+    problems += [future.result() for future in futures]
+    outcome = {
+        proxy.publish_url: problem for proxy, problem in zip(config.proxies, problems, strict=True)
+    }
+    failed = {url: problem for url, problem in outcome.items() if problem}
+    if not failed:
+        return
+    accepted = [url for url, problem in outcome.items() if not problem]
+    details = " ".join(failed.values())
+    if not accepted:
+        raise PublishError(f"No GRIP proxy accepted the update. {details} {STORED}")
+    raise PartialPublishError(
+        f"{len(failed)} of {len(config.proxies)} GRIP proxies did not accept the update "
+        f"({len(accepted)} did: {', '.join(accepted)}). {details} The update is stored: "
+        "viewers on those proxies get it with the next update they accept on this channel, "
+        "or when they reconnect.",
+        accepted,
+        failed,
+    )
 
 
 def _bodies(items: list[dict[str, Any]]) -> Iterator[bytes]:
@@ -62,33 +131,45 @@ def _bodies(items: list[dict[str, Any]]) -> Iterator[bytes]:
     yield b'{"items":[' + b",".join(chunk) + b"]}"
 
 
-def _post(body: bytes, config: Settings, deadline: float) -> None:
-    url = config.publish_url
+def _deliver(proxy: GripProxy, bodies: list[bytes], config: Settings, deadline: float) -> str:
+    """Send ``bodies`` to one proxy, in order; return what went wrong, or "" when accepted."""
+    url = proxy.publish_url
+    down = len(config.proxies) > 1 and url in _down
+    for body in bodies:
+        problem = _post(proxy, body, config, time.monotonic() if down else deadline)
+        if problem:
+            _down.add(url)
+            if down:
+                problem += " It failed the previous publish too: tried once, not retried."
+            return problem
+    _down.discard(url)
+    return ""
+
+
+def _post(proxy: GripProxy, body: bytes, config: Settings, deadline: float) -> str:
+    url = proxy.publish_url
+    headers = {"Content-Type": "application/json", **auth_headers(proxy)}
     delay = 0.05
     attempts = 0
     while True:
         attempts += 1
         try:
-            response = _get_session().post(
-                url,
-                data=body,
-                headers={"Content-Type": "application/json"},
-                timeout=config.publish_request_timeout,
+            response = _get_session(url).post(
+                url, data=body, headers=headers, timeout=config.publish_request_timeout
             )
         except requests.RequestException as exc:
             problem = f"{type(exc).__name__}: {exc}"
         else:
             if response.status_code == 200:
-                return
+                return ""
             problem = f"HTTP {response.status_code}: {response.text.strip()[:200]}"
             if response.status_code < 500:
-                raise PublishError(f"Pushpin at {url} refused the update ({problem}).")
+                return f"Pushpin at {url} refused the update ({problem})."
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise PublishError(
-                f"Pushpin at {url} did not accept the update after {attempts} attempt(s) "
-                f"in {config.publish_timeout:g}s ({problem}). The update is stored: clients "
-                f"replay it when they reconnect."
+            return (
+                f"Pushpin at {url} did not accept the update after {attempts} attempt(s) in "
+                f"{config.publish_timeout:g}s ({problem})."
             )
         time.sleep(min(delay, remaining))  # the last attempt lands at the deadline
         delay = min(delay * 2, 1.0)

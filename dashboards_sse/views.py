@@ -75,7 +75,7 @@ async def dashboard_stream(request: HttpRequest, slug: str) -> HttpResponseBase:
         return _text(
             HttpResponseForbidden,
             "Grip-Sig did not verify: the request did not come from our Pushpin "
-            "(or GRIP_URL's key differs from Pushpin's sig_key).",
+            "(or the key in GRIP_URL or GRIP_PROXIES differs from Pushpin's sig_key).",
         )
     if not proxied and config.pushpin_required:
         return _text(

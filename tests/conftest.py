@@ -4,6 +4,7 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -20,6 +21,7 @@ class PublishServer:
     # Statuses for the next requests, used up before `status` applies.
     statuses: list[int] = field(default_factory=list)
     requests: list[tuple[str, str, Any]] = field(default_factory=list)
+    authorization: list[str | None] = field(default_factory=list)  # each request's header
 
     @property
     def url(self) -> str:
@@ -29,12 +31,26 @@ class PublishServer:
 
 @pytest.fixture
 def publish_server() -> Iterator[PublishServer]:
+    with serve_publish() as recorder:
+        yield recorder
+
+
+@pytest.fixture
+def second_publish_server() -> Iterator[PublishServer]:
+    """Another Pushpin stand-in: the second instance of a fleet."""
+    with serve_publish() as recorder:
+        yield recorder
+
+
+@contextmanager
+def serve_publish() -> Iterator[PublishServer]:
     recorder = PublishServer(port=0)
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             recorder.requests.append((self.command, self.path, json.loads(body or b"null")))
+            recorder.authorization.append(self.headers.get("Authorization"))
             status = recorder.statuses.pop(0) if recorder.statuses else recorder.status
             self.send_response(status)
             self.send_header("Content-Length", "0")
@@ -92,6 +108,7 @@ def close_publish_session() -> Iterator[None]:
     from dashboards_sse import transport
 
     yield
-    if transport._session is not None:
-        transport._session.close()
-        transport._session = None
+    for session in transport._sessions.values():
+        session.close()
+    transport._sessions.clear()
+    transport._down.clear()

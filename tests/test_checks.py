@@ -79,7 +79,57 @@ def test_errors_together(settings: Any) -> None:
     settings.GRIP_URL = "http://127.0.0.1:5561"
     settings.MIDDLEWARE = []
     settings.GRIP_PROXIES = [{"control_uri": "http://127.0.0.1:5561"}]
-    assert ids() == ["dashboards_sse.E002", "dashboards_sse.E003", "dashboards_sse.E004"]
+    assert ids() == ["dashboards_sse.E004", "dashboards_sse.E002", "dashboards_sse.E003"]
+
+
+def test_fleet_passes(settings: Any) -> None:
+    settings.GRIP_PROXIES = [
+        {"control_uri": f"http://pushpin-{n}:5561", "key": "k" * 32} for n in (1, 2)
+    ]
+    assert check_settings() == []
+
+
+def test_e003_names_the_weak_proxy_of_a_fleet(settings: Any) -> None:
+    settings.GRIP_PROXIES = [
+        {"control_uri": "http://pushpin-1:5561", "key": "k" * 32},
+        {"control_uri": "http://pushpin-2:5561", "key": "short"},
+    ]
+    (error,) = check_settings()
+    assert error.id == "dashboards_sse.E003"
+    assert error.msg.startswith("The GRIP proxy http://pushpin-2:5561 needs a signing key")
+
+
+def test_e010_malformed_grip_proxies(settings: Any) -> None:
+    settings.GRIP_PROXIES = [{"uri": "http://pushpin-1:5561"}]
+    (error,) = check_settings()
+    assert error.id == "dashboards_sse.E010"
+    assert "GRIP_PROXIES[0] must be a dict with a 'control_uri' string" in error.msg
+
+
+PUBLIC_KEY = "-----BEGIN PUBLIC KEY-----\nMFkw...\n-----END PUBLIC KEY-----"
+
+
+def test_verify_key_replaces_the_key_check(settings: Any) -> None:
+    """A hosted service signs Grip-Sig with its private key: the publish key (an API token)
+    is not what protects the streams, so its length is not checked."""
+    settings.GRIP_PROXIES = [
+        {"control_uri": "https://api.example/service/x", "key": "tok", "verify_key": PUBLIC_KEY}
+    ]
+    assert check_settings() == []
+
+
+def test_e011_public_verify_key_needs_cryptography(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dashboards_sse import checks as module
+
+    monkeypatch.setattr(module, "find_spec", lambda name: None)
+    settings.GRIP_PROXIES = [
+        {"control_uri": "https://api.example/service/x", "key": "tok", "verify_key": PUBLIC_KEY}
+    ]
+    (error,) = check_settings()
+    assert error.id == "dashboards_sse.E011"
+    assert "'cryptography' package is not installed" in error.msg
 
 
 def test_registered(settings: Any) -> None:

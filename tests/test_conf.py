@@ -7,13 +7,14 @@ from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
 
 from dashboards_sse import conf
-from dashboards_sse.conf import get_settings
+from dashboards_sse.conf import GripProxy, get_settings
 
 
 def test_defaults(settings: Any) -> None:
     del settings.DASHBOARDS_SSE  # the test settings shorten the reconnect backoff
     config = get_settings()
-    assert config.grip_url is None
+    assert config.proxies == ()
+    assert config.publishes is False
     assert config.grip_prefix == ""
     assert config.pushpin_required is False
     assert config.publish_timeout == 5.0
@@ -22,8 +23,6 @@ def test_defaults(settings: Any) -> None:
     assert config.embedded_poll_interval == 0.25
     assert config.keep_alive == 15.0
     assert (config.reconnect_base_ms, config.reconnect_max_ms) == (500, 30_000)
-    assert config.publish_url is None
-    assert config.signing_key is None
 
 
 def test_overrides(settings: Any) -> None:
@@ -51,9 +50,12 @@ def test_unknown_setting(settings: Any) -> None:
 def test_grip_url(settings: Any) -> None:
     settings.GRIP_URL = "http://127.0.0.1:5561?key=secret&iss=me"
     config = get_settings()
-    assert config.grip_url == "http://127.0.0.1:5561?key=secret&iss=me"
-    assert config.publish_url == "http://127.0.0.1:5561/publish/"
-    assert config.signing_key == "secret"
+    assert config.proxies == (
+        GripProxy(control_uri="http://127.0.0.1:5561", key="secret", control_iss="me"),
+    )
+    assert config.proxies[0].publish_url == "http://127.0.0.1:5561/publish/"
+    assert config.proxies[0].signing_key == "secret"
+    assert config.publishes is True
     assert config.pushpin_required is True
 
 
@@ -67,19 +69,71 @@ def test_grip_url(settings: Any) -> None:
 )
 def test_publish_url(settings: Any, grip_url: str, publish_url: str) -> None:
     settings.GRIP_URL = grip_url
-    assert get_settings().publish_url == publish_url
+    (proxy,) = get_settings().proxies
+    assert proxy.publish_url == publish_url
 
 
 def test_grip_url_without_key(settings: Any) -> None:
     settings.GRIP_URL = "http://127.0.0.1:5561"
-    assert get_settings().signing_key is None
+    assert get_settings().proxies[0].signing_key is None
+
+
+def test_grip_url_base64_key_and_verify_key(settings: Any) -> None:
+    """Parsed as django-grip parses it: base64: keys decoded; a verify key replaces the key
+    for Grip-Sig (a hosted service signs with its private key)."""
+    settings.GRIP_URL = (
+        "https://api.fastly.example/service/abc?verify-iss=fastly:abc&key=base64:c2VjcmV0"
+        "&verify-key=base64:cHVibGlj"
+    )
+    (proxy,) = get_settings().proxies
+    assert proxy.publish_url == "https://api.fastly.example/service/abc/publish/"
+    assert (proxy.key, proxy.verify_key, proxy.verify_iss) == (b"secret", b"public", "fastly:abc")
+    assert proxy.signing_key is None
 
 
 def test_empty_grip_url(settings: Any) -> None:
     settings.GRIP_URL = ""
     config = get_settings()
-    assert config.grip_url is None
+    assert config.proxies == ()
     assert config.pushpin_required is False
+
+
+def test_grip_proxies(settings: Any) -> None:
+    settings.GRIP_PROXIES = [
+        {"control_uri": "http://pushpin-1:5561", "key": "k1"},
+        {"control_uri": "http://pushpin-2:5561/", "key": "k2", "control_iss": "me"},
+    ]
+    config = get_settings()
+    assert [proxy.publish_url for proxy in config.proxies] == [
+        "http://pushpin-1:5561/publish/",
+        "http://pushpin-2:5561/publish/",
+    ]
+    assert [proxy.key for proxy in config.proxies] == ["k1", "k2"]
+    assert config.proxies[1].control_iss == "me"
+    assert config.pushpin_required is True
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("http://pushpin-1:5561", "GRIP_PROXIES must be a list of dicts, got str."),
+        (["http://pushpin-1:5561"], "GRIP_PROXIES[0] must be a dict with a 'control_uri'"),
+        ([{"key": "k"}], "GRIP_PROXIES[0] must be a dict with a 'control_uri'"),
+        (
+            [{"control_uri": "http://a:1"}, {"control_uri": "http://b:1", "secret": "k"}],
+            "GRIP_PROXIES[1] has unknown field(s) secret; django-grip reads control_uri, key",
+        ),
+        (
+            [{"control_uri": "http://a:1"}, {"control_uri": "http://a:1/"}],
+            "GRIP_PROXIES lists a proxy twice",
+        ),
+    ],
+)
+def test_bad_grip_proxies(settings: Any, value: Any, message: str) -> None:
+    settings.GRIP_PROXIES = value
+    with pytest.raises(ImproperlyConfigured) as info:
+        get_settings()
+    assert str(info.value).startswith(message)
 
 
 @pytest.mark.parametrize(("required", "expected"), [(False, False), (True, True), (0, False)])

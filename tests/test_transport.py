@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 import os
@@ -9,27 +10,29 @@ from typing import Any
 
 import pytest
 
-from dashboards_sse import PublishError, transport
-from dashboards_sse.conf import Settings, get_settings
+from dashboards_sse import PartialPublishError, PublishError, transport
+from dashboards_sse.conf import GripProxy, Settings, get_settings
 from tests.conftest import PublishServer
 
 ITEMS = [{"channel": "events-x", "id": "1", "prev-id": "0", "formats": {}}]
 
 
-def config(grip_url: str | None, timeout: float = 0.3) -> Settings:
+def config(*grip_urls: str | None, timeout: float = 0.3) -> Settings:
+    proxies = tuple(GripProxy.from_url(url) for url in grip_urls if url)
     return dataclasses.replace(
-        get_settings(), grip_url=grip_url, publish_timeout=timeout, publish_request_timeout=1.0
+        get_settings(), proxies=proxies, publish_timeout=timeout, publish_request_timeout=1.0
     )
 
 
 @pytest.fixture(autouse=True)
 def own_session(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Each test starts without a session; the process-wide one is restored afterwards."""
-    monkeypatch.setattr(transport, "_session", None)
-    monkeypatch.setattr(transport, "_session_pid", 0)
+    """Each test starts without sessions; the process-wide ones are restored afterwards."""
+    monkeypatch.setattr(transport, "_sessions", {})
+    monkeypatch.setattr(transport, "_sessions_pid", 0)
+    monkeypatch.setattr(transport, "_down", set())
     yield
-    if transport._session is not None:
-        transport._session.close()
+    for session in transport._sessions.values():
+        session.close()
 
 
 def test_accepted(publish_server: PublishServer) -> None:
@@ -89,24 +92,25 @@ def test_server_error_until_timeout(publish_server: PublishServer) -> None:
 
 
 def test_session_reused_in_process() -> None:
-    assert transport._get_session() is transport._get_session()
+    assert transport._get_session("a") is transport._get_session("a")
+    assert transport._get_session("a") is not transport._get_session("b")
 
 
 def test_new_session_after_fork(monkeypatch: pytest.MonkeyPatch) -> None:
-    parent = transport._get_session()
+    parent = transport._get_session("a")
     pid = os.getpid()
     with monkeypatch.context() as patch:
         patch.setattr(transport.os, "getpid", lambda: pid + 1)
-        child = transport._get_session()
+        child = transport._get_session("a")
     parent.close()
     assert child is not parent
-    assert transport._session_pid == pid + 1
+    assert transport._sessions_pid == pid + 1
 
 
 def test_child_publishes_with_own_session(
     publish_server: PublishServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    parent = transport._get_session()
+    parent = transport._get_session(publish_server.url + "/publish/")
     used: list[Any] = []
     original_post = transport.requests.Session.post
 
@@ -141,3 +145,148 @@ def test_an_item_over_the_limit_goes_alone(monkeypatch: pytest.MonkeyPatch) -> N
         [big],
         [small],
     ]
+
+
+# --- several proxies (GRIP_PROXIES): a Pushpin fleet -------------------------------------
+
+
+def test_fleet_gets_the_same_bodies_in_order(
+    publish_server: PublishServer, second_publish_server: PublishServer, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(transport, "MAX_BODY_BYTES", 100)
+    items = [{"channel": "events-x", "id": str(n), "pad": "x" * 40} for n in range(5)]
+    transport.publish_items(items, config(publish_server.url, second_publish_server.url))
+    assert len(publish_server.requests) > 1
+    assert publish_server.requests == second_publish_server.requests
+    sent = [item for _, _, body in publish_server.requests for item in body["items"]]
+    assert sent == items
+
+
+def test_partial_failure_names_both_sides(publish_server: PublishServer, closed_port: int) -> None:
+    dead = f"http://127.0.0.1:{closed_port}"
+    started = time.monotonic()
+    with pytest.raises(PartialPublishError) as info:
+        transport.publish_items(ITEMS, config(publish_server.url, dead, timeout=0.3))
+    assert time.monotonic() - started < 1.5
+    assert len(publish_server.requests) == 1  # accepted once, never sent twice
+    error = info.value
+    assert error.accepted == [publish_server.url + "/publish/"]
+    assert list(error.failed) == [dead + "/publish/"]
+    message = str(error)
+    assert message.startswith(
+        f"1 of 2 GRIP proxies did not accept the update (1 did: {publish_server.url}/publish/). "
+        f"Pushpin at {dead}/publish/ did not accept the update after "
+    )
+    assert "viewers on those proxies get it with the next update they accept" in message
+
+
+def test_a_down_proxy_is_tried_once_until_it_accepts(
+    publish_server: PublishServer, second_publish_server: PublishServer
+) -> None:
+    second_publish_server.status = 503
+    fleet = config(publish_server.url, second_publish_server.url, timeout=0.3)
+    with pytest.raises(PartialPublishError):
+        transport.publish_items(ITEMS, fleet)
+    retried = len(second_publish_server.requests)
+    assert retried > 1
+    started = time.monotonic()
+    with pytest.raises(PartialPublishError, match="tried once, not retried"):
+        transport.publish_items(ITEMS, fleet)
+    assert time.monotonic() - started < 0.25  # the budget is not spent on it again
+    assert len(second_publish_server.requests) == retried + 1
+    second_publish_server.status = 200
+    transport.publish_items(ITEMS, fleet)  # back: accepted, and retried normally again
+    second_publish_server.status = 503
+    with pytest.raises(PartialPublishError):
+        transport.publish_items(ITEMS, fleet)
+    assert len(second_publish_server.requests) > retried + 3
+    assert len(publish_server.requests) == 4
+
+
+def test_a_single_proxy_always_gets_the_whole_budget(closed_port: int) -> None:
+    """With one Pushpin there is nobody else to deliver: every push waits for it."""
+    single = config(f"http://127.0.0.1:{closed_port}", timeout=0.2)
+    for _ in range(2):
+        with pytest.raises(PublishError) as info:
+            transport.publish_items(ITEMS, single)
+        assert not isinstance(info.value, PartialPublishError)
+        assert "tried once" not in str(info.value)
+
+
+def test_no_proxy_accepted(closed_port: int, publish_server: PublishServer) -> None:
+    publish_server.status = 400
+    dead = f"http://127.0.0.1:{closed_port}"
+    with pytest.raises(PublishError) as info:
+        transport.publish_items(ITEMS, config(dead, publish_server.url, timeout=0.2))
+    assert not isinstance(info.value, PartialPublishError)
+    message = str(info.value)
+    assert message.startswith(f"No GRIP proxy accepted the update. Pushpin at {dead}/publish/")
+    assert f"Pushpin at {publish_server.url}/publish/ refused the update (HTTP 400: )." in message
+
+
+def test_proxies_are_posted_to_in_parallel(
+    publish_server: PublishServer, second_publish_server: PublishServer, closed_port: int
+) -> None:
+    """A proxy that keeps failing does not hold back the others' delivery."""
+    dead = f"http://127.0.0.1:{closed_port}"
+    seen: dict[str, float] = {}
+    original = transport._post
+
+    def timed(proxy: GripProxy, *args: Any) -> str:
+        problem = original(proxy, *args)
+        seen[proxy.publish_url] = time.monotonic()
+        return problem
+
+    transport_post = pytest.MonkeyPatch()
+    transport_post.setattr(transport, "_post", timed)
+    started = time.monotonic()
+    try:
+        with pytest.raises(PartialPublishError):
+            transport.publish_items(
+                ITEMS, config(dead, publish_server.url, second_publish_server.url, timeout=0.5)
+            )
+    finally:
+        transport_post.undo()
+    assert seen[publish_server.url + "/publish/"] - started < 0.25
+    assert seen[second_publish_server.url + "/publish/"] - started < 0.25
+    assert seen[dead + "/publish/"] - started >= 0.45
+
+
+# --- authentication (hosted GRIP services) -----------------------------------------------
+
+
+def test_key_is_sent_as_bearer_token(publish_server: PublishServer) -> None:
+    transport.publish_items(ITEMS, config(publish_server.url + "?key=api-token"))
+    assert publish_server.authorization == ["Bearer api-token"]
+
+
+def test_issuer_gets_a_signed_jwt(publish_server: PublishServer) -> None:
+    import jwt
+
+    key = "base64:" + base64.b64encode(b"s" * 32).decode()
+    transport.publish_items(ITEMS, config(f"{publish_server.url}?iss=realm&key={key}"))
+    (header,) = publish_server.authorization
+    assert header is not None and header.startswith("Bearer ")
+    claim = jwt.decode(header.removeprefix("Bearer "), b"s" * 32, algorithms=["HS256"])
+    assert claim["iss"] == "realm"
+    assert claim["exp"] > time.time() + 3000
+
+
+def test_no_key_no_authorization(publish_server: PublishServer) -> None:
+    transport.publish_items(ITEMS, config(publish_server.url))
+    assert publish_server.authorization == [None]
+
+
+def test_new_thread_pool_after_fork(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A forked child has none of its parent's pool threads: it starts its own pool."""
+    monkeypatch.setattr(transport, "_pool", None)
+    monkeypatch.setattr(transport, "_pool_pid", 0)
+    parent = transport._get_pool()
+    assert transport._get_pool() is parent
+    pid = os.getpid()
+    with monkeypatch.context() as patch:
+        patch.setattr(transport.os, "getpid", lambda: pid + 1)
+        child = transport._get_pool()
+    assert child is not parent
+    parent.shutdown()
+    child.shutdown()

@@ -8,7 +8,9 @@
 
 Tasks run ``push()`` synchronously inside the worker process, so a prefork child that exits or
 is recycled right after loses nothing. An unreachable Pushpin (``PublishError``) is retried with
-backoff; a bad dashboard, component or value fails at once, without retries.
+backoff; a bad dashboard, component or value fails at once, without retries. So does a publish
+some proxies of a fleet accepted (``PartialPublishError``): pushing again would show the update
+twice to their viewers, and the others catch up from the stored event.
 """
 
 from __future__ import annotations
@@ -24,12 +26,13 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "dashboards_sse.contrib.celery needs Celery: pip install 'django-dashboards-sse[celery]'"
     ) from exc
 
-from ..exceptions import PublishError
+from ..exceptions import PartialPublishError, PublishError
 from ..publish import push
 from ..registry import get_dashboard, get_dashboards
 
 RETRY = {
     "autoretry_for": (PublishError,),
+    "dont_autoretry_for": (PartialPublishError,),
     "retry_backoff": True,
     "retry_backoff_max": 60,
     "retry_jitter": True,
