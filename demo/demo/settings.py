@@ -6,8 +6,12 @@ Every deployment value comes from the environment and has a working local defaul
 - ``DJANGO_DEBUG``: true locally (``0``/``false``/``no``/``off`` turn it off).
 - ``DJANGO_ALLOWED_HOSTS``: comma-separated, ``127.0.0.1,localhost`` by default.
 - ``DEMO_DB``: the sqlite file, ``demo/db.sqlite3`` by default.
+- ``DEMO_PG_HOST``: use PostgreSQL on that host instead (``DEMO_PG_PORT``, ``DEMO_PG_NAME``,
+  ``DEMO_PG_USER``, ``DEMO_PG_PASSWORD``; name and user default to ``dashboards``).
 - ``GRIP_URL``: Pushpin's publish URL with its signing key, ``http://pushpin:5561?key=...``.
   Unset means *embedded mode*: Django serves the streams itself (run it under ASGI).
+- ``GRIP_URLS``: several such URLs, separated by spaces, for a fleet of Pushpins (instead of
+  ``GRIP_URL``): every publish goes to each.
 - ``DJANGO_TIME_ZONE``: used for chart axis labels, ``UTC`` by default.
 """
 
@@ -37,6 +41,11 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 # Pushpin mode when set; when unset there is no GRIP_URL setting at all (embedded mode).
 if os.environ.get("GRIP_URL"):
     GRIP_URL = os.environ["GRIP_URL"]
+elif os.environ.get("GRIP_URLS"):
+    from gripcontrol import parse_grip_uri
+
+    # Never both GRIP_URL and GRIP_PROXIES: django-grip would grow the list on every request.
+    GRIP_PROXIES = [parse_grip_uri(url) for url in os.environ["GRIP_URLS"].split()]
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -88,6 +97,16 @@ DATABASES = {
         "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
     }
 }
+if os.environ.get("DEMO_PG_HOST"):
+    # Several web servers and publishers (compose --profile scale) share one PostgreSQL.
+    DATABASES["default"] = {
+        "ENGINE": "django.db.backends.postgresql",
+        "HOST": os.environ["DEMO_PG_HOST"],
+        "PORT": os.environ.get("DEMO_PG_PORT", "5432"),
+        "NAME": os.environ.get("DEMO_PG_NAME", "dashboards"),
+        "USER": os.environ.get("DEMO_PG_USER", "dashboards"),
+        "PASSWORD": os.environ.get("DEMO_PG_PASSWORD", ""),
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
