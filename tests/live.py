@@ -48,6 +48,8 @@ class Stack:
     django_port: int = field(default_factory=free_port)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     redis_port: int | None = None
+    # Environment of every process started, over the defaults (a fleet: database, proxies).
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def grip_url(self) -> str:
@@ -71,6 +73,7 @@ class Stack:
         )
         if self.redis_port is not None:
             env["CELERY_BROKER_URL"] = f"redis://127.0.0.1:{self.redis_port}/0"
+        env.update(self.extra_env)
         env.update(extra)
         return env
 
@@ -93,12 +96,13 @@ class Stack:
             [PYTHON, "-m", "django", "migrate", "-v0"], cwd=REPO, env=self.env(), check=True
         )
 
-    def start_pushpin(self) -> None:
+    def start_pushpin(self, origins: str | None = None) -> None:
+        """Our Pushpin in front of this stack's Django (or ``origins``, "host:port ...")."""
         env = self.env(
             PUSHPIN_HTTP=f"127.0.0.1:{self.proxy_port}",
             PUSHPIN_PUBLISH_ADDR="127.0.0.1",
             PUSHPIN_PUBLISH_PORT=str(self.publish_port),
-            PUSHPIN_ORIGIN=f"127.0.0.1:{self.django_port}",
+            PUSHPIN_ORIGIN=origins or f"127.0.0.1:{self.django_port}",
             PUSHPIN_RUN_DIR=str(self.workdir / "pushpin"),
             PUSHPIN_SIG_KEY=self.key,
         )
