@@ -55,9 +55,11 @@ matrix: venv system-deps
 matrix-ci: venv system-deps
 	PATH="$(PYENV_PATH):$$PATH" $(VENV)/bin/nox -s "tests-3.12(django='6.0')"
 
-# `make bench` (full sweep, ~20 min) or `make bench BENCH_ARGS=--quick` (< 2 min).
+# `make bench` (full sweep, ~20 min) or `make bench BENCH_ARGS=--quick` (< 2 min); then
+# bench/fanout.py (publishing to 1 vs 2 Pushpins, < 1 min).
 bench: venv system-deps
 	$(PY) -m bench $(BENCH_ARGS)
+	$(PY) -m bench.fanout
 
 clean:
 	rm -rf $(VENV) .run build *.egg-info

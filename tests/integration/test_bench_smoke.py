@@ -61,3 +61,22 @@ def test_smoke_run_measures_every_mode(tmp_path: Path) -> None:
     assert 0 < micro["render"]["p50_ms"] <= micro["render"]["p99_ms"] < 50
     assert micro["throughput"]["plain"]["updates_per_s"] > 0
     assert result["machine"]["nproc"] >= 1 and result["summary"]["targets"]
+
+
+@pytest.mark.skipif(shutil.which("pushpin") is None, reason="pushpin not installed")
+def test_fanout_bench_measures_every_variant(tmp_path: Path) -> None:
+    args = ["--pushes", "5", "--rounds", "1", "--out", str(tmp_path)]
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.fanout", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    (result_file,) = tmp_path.glob("*-fanout.json")
+    assert result_file.with_suffix(".md").exists()
+    variants = json.loads(result_file.read_text())["variants"]
+    assert [variants[name]["publishes"] for name in ("one", "two", "two_one_down")] == [5] * 3
+    assert variants["two"]["partial_errors"] == 0
+    assert variants["two_one_down"]["partial_errors"] == 5  # every publish names the dead one
