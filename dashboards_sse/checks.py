@@ -111,7 +111,7 @@ def _key_checks(proxy: GripProxy, fleet: bool) -> list[checks.CheckMessage]:
                 )
             ]
         return []
-    key = proxy.key or ""
+    key = proxy.signing_key or ""
     size = len(key if isinstance(key, bytes) else key.encode())
     if size < MIN_KEY_BYTES or key == "changeme":
         return [

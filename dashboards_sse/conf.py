@@ -72,9 +72,11 @@ class GripProxy:
     @classmethod
     def from_entry(cls, entry: Any, where: str) -> GripProxy:
         if not isinstance(entry, dict) or not isinstance(entry.get("control_uri"), str):
+            # Names the fields, never their values: an entry carries a secret key.
+            got = f"fields {sorted(entry)}" if isinstance(entry, dict) else type(entry).__name__
             raise ImproperlyConfigured(
                 f"{where} must be a dict with a 'control_uri' string (and usually 'key'), "
-                f"e.g. {{'control_uri': 'http://pushpin-1:5561', 'key': KEY}}; got {entry!r}."
+                f"e.g. {{'control_uri': 'http://pushpin-1:5561', 'key': KEY}}; got {got}."
             )
         unknown = set(entry) - set(PROXY_FIELDS)
         if unknown:

@@ -119,9 +119,10 @@ def test_grip_proxies(settings: Any) -> None:
         ("http://pushpin-1:5561", "GRIP_PROXIES must be a list of dicts, got str."),
         (["http://pushpin-1:5561"], "GRIP_PROXIES[0] must be a dict with a 'control_uri'"),
         ([{"key": "k"}], "GRIP_PROXIES[0] must be a dict with a 'control_uri'"),
+        ([{"uri": "http://a:1", "key": "secret"}], "GRIP_PROXIES[0] must be a dict"),
         (
-            [{"control_uri": "http://a:1"}, {"control_uri": "http://b:1", "secret": "k"}],
-            "GRIP_PROXIES[1] has unknown field(s) secret; django-grip reads control_uri, key",
+            [{"control_uri": "http://a:1"}, {"control_uri": "http://b:1", "token": "k"}],
+            "GRIP_PROXIES[1] has unknown field(s) token; django-grip reads control_uri, key",
         ),
         (
             [{"control_uri": "http://a:1"}, {"control_uri": "http://a:1/"}],
@@ -134,6 +135,7 @@ def test_bad_grip_proxies(settings: Any, value: Any, message: str) -> None:
     with pytest.raises(ImproperlyConfigured) as info:
         get_settings()
     assert str(info.value).startswith(message)
+    assert "secret" not in str(info.value)  # a key never ends up in logs
 
 
 @pytest.mark.parametrize(("required", "expected"), [(False, False), (True, True), (0, False)])
