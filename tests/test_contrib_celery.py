@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import pickle
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 
 from dashboards_sse import Chart, Dashboard, Stat, registry
-from dashboards_sse.exceptions import PublishError
+from dashboards_sse.exceptions import PartialPublishError, PublishError
 
 celery = pytest.importorskip("celery", reason="the celery extra is not installed")
 
@@ -56,3 +57,38 @@ def test_tasks_retry_only_publish_errors() -> None:
 def test_push_task_runs_eagerly(dashboard_pushes: object) -> None:
     answer = push_task.apply(args=("testapp.ops", {"cpu": 12})).get()
     assert answer["dashboard"] == "testapp.ops" and "cpu" in answer["event_ids"]
+
+
+@pytest.mark.parametrize(
+    ("error", "calls"),
+    [
+        (PublishError("no Pushpin accepted it"), 1 + push_task.max_retries),
+        (PartialPublishError("one of two did not", ["http://a"], {"http://b": "x"}), 1),
+    ],
+)
+def test_a_partly_accepted_push_is_not_pushed_again(
+    monkeypatch: pytest.MonkeyPatch, error: PublishError, calls: int
+) -> None:
+    """Pushing again would show the update twice to the proxies that accepted it."""
+    from dashboards_sse.contrib import celery as module
+
+    attempts: list[str] = []
+
+    def failing_push(dashboard: str, **values: object) -> None:
+        attempts.append(dashboard)
+        raise error
+
+    monkeypatch.setattr(module, "push", failing_push)
+    monkeypatch.setattr(push_task, "retry_backoff", False)  # eager retries, no waiting
+    result = push_task.apply(args=("testapp.ops", {"cpu": 1}))
+    assert result.failed()
+    assert type(result.result) is type(error)
+    assert len(attempts) == calls
+
+
+def test_partial_publish_error_survives_pickling() -> None:
+    """Celery's result backends pickle a failed task's exception."""
+    error = PartialPublishError("one of two did not", ["http://a"], {"http://b": "refused"})
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is PartialPublishError
+    assert (str(copy), copy.accepted, copy.failed) == (str(error), error.accepted, error.failed)
