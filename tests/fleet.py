@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
 
-from tests.live import REPO, Stack, free_port, stop, wait_for_port
+from tests.live import REPO, Stack, free_port, spawn, stop, wait_for_port
 from tests.sse import SSEClient
 
 # Test-only: each response names the Pushpin the balancer chose, so a test can see where its
@@ -96,13 +96,8 @@ class Fleet:
             )
         )
         (folder / "nginx.conf").write_text(NGINX_MAIN.format(dir=folder))
-        with open(folder / "stderr.log", "ab") as log:
-            self.balancer = subprocess.Popen(
-                ["nginx", "-c", str(folder / "nginx.conf"), "-p", str(folder)],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        args = ["nginx", "-c", str(folder / "nginx.conf"), "-p", str(folder)]
+        self.balancer = spawn(args, dict(os.environ), REPO, folder / "stderr.log")
         wait_for_port(self.balancer_port, self.balancer)
 
     def crash(self, member: Stack) -> None:

@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.procs import free_port, stop, wait_for_port  # one process toolkit for both harnesses
+from bench.procs import free_port, spawn, stop, wait_for_port  # one toolkit for both harnesses
 
-__all__ = ["Stack", "free_port", "running_stack", "stop", "wait_for_port"]
+__all__ = ["Stack", "free_port", "running_stack", "spawn", "stop", "wait_for_port"]
 
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -78,16 +78,7 @@ class Stack:
         return env
 
     def _start(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-        log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 (closed with the process)
-        process = subprocess.Popen(
-            args,
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        log.close()
+        process = spawn(args, env, REPO, self.workdir / f"{name}.log")
         self.processes[name] = process
         return process
 

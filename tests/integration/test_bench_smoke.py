@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,18 +27,24 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def test_smoke_run_measures_every_mode(tmp_path: Path) -> None:
+def run_bench(module: str, out: Path, kind: str, *args: str) -> dict[str, Any]:
+    """Run ``python -m <module> ... --out <out>``; the ``*-<kind>.json`` it wrote (and .md)."""
     done = subprocess.run(
-        [sys.executable, "-m", "bench", "--smoke", "--out", str(tmp_path)],
+        [sys.executable, "-m", module, *args, "--out", str(out)],
         cwd=REPO,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    (result_file,) = tmp_path.glob("*-smoke.json")
+    (result_file,) = out.glob(f"*-{kind}.json")
     assert result_file.with_suffix(".md").exists()
-    result = json.loads(result_file.read_text())
+    result: dict[str, Any] = json.loads(result_file.read_text())
+    return result
+
+
+def test_smoke_run_measures_every_mode(tmp_path: Path) -> None:
+    result = run_bench("bench", tmp_path, "smoke", "--smoke")
 
     points = {p["mode"]: p for p in result["points"]}
     assert set(points) == {"pushpin", "embedded", "polling", "redis"}
@@ -65,18 +72,8 @@ def test_smoke_run_measures_every_mode(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(shutil.which("pushpin") is None, reason="pushpin not installed")
 def test_fanout_bench_measures_every_variant(tmp_path: Path) -> None:
-    args = ["--pushes", "5", "--rounds", "1", "--out", str(tmp_path)]
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.fanout", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    (result_file,) = tmp_path.glob("*-fanout.json")
-    assert result_file.with_suffix(".md").exists()
-    variants = json.loads(result_file.read_text())["variants"]
+    result = run_bench("bench.fanout", tmp_path, "fanout", "--pushes", "5", "--rounds", "1")
+    variants = result["variants"]
     assert [variants[name]["publishes"] for name in ("one", "two", "two_one_down")] == [5] * 3
     assert variants["two"]["partial_errors"] == 0
     assert variants["two_one_down"]["partial_errors"] == 5  # every publish names the dead one

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from bench.procs import stop
+from bench.procs import spawn, stop
 from dashboards_sse.registry import get_dashboard
 from tests.live import REPO
 from tests.postgres import Postgres
@@ -88,18 +88,8 @@ def run_publishers(env: dict[str, str], workdir: Path) -> list[tuple[int, str]]:
     processes = []
     try:
         for index in range(PROCESSES):
-            log = open(workdir / f"publisher-{index}.log", "wb")  # noqa: SIM115
-            processes.append(
-                subprocess.Popen(
-                    [sys.executable, "-c", PUBLISHER, str(index), str(ROUNDS), str(workdir)],
-                    cwd=REPO,
-                    env=env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-            )
-            log.close()
+            args = [sys.executable, "-c", PUBLISHER, str(index), str(ROUNDS), str(workdir)]
+            processes.append(spawn(args, env, REPO, workdir / f"publisher-{index}.log"))
         deadline = time.monotonic() + 60
         while not all((workdir / f"ready-{i}").exists() for i in range(PROCESSES)):
             assert all(p.poll() is None for p in processes), "a publisher died during setup"
