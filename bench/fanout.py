@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from . import procs
-from .stack import REPO, run_dir
+from .stack import REPO, pushpin_run_env, run_dir
 
 RESULTS = Path(__file__).resolve().parent / "results"
 VARIANTS = ("one", "two", "two_one_down")
@@ -38,14 +38,10 @@ def start_pushpins(rundir: Path, count: int) -> tuple[list[Any], list[int], str]
     processes, ports = [], []
     for n in range(count):
         proxy, publish = procs.free_port(), procs.free_port()
+        # Origin never reached: nothing connects as a client.
         env = {
             **os.environ,
-            "PUSHPIN_HTTP": f"127.0.0.1:{proxy}",
-            "PUSHPIN_PUBLISH_ADDR": "127.0.0.1",
-            "PUSHPIN_PUBLISH_PORT": str(publish),
-            "PUSHPIN_ORIGIN": "127.0.0.1:9",  # never reached: nothing connects as a client
-            "PUSHPIN_RUN_DIR": str(rundir / f"pp{n}"),
-            "PUSHPIN_SIG_KEY": key,
+            **pushpin_run_env(proxy, publish, "127.0.0.1:9", rundir / f"pp{n}", key),
         }
         process = procs.spawn(
             ["sh", str(REPO / "pushpin" / "run")], env, REPO, rundir / f"pushpin{n}.log"

@@ -39,6 +39,20 @@ def base_env(db: Path, grip_url: str | None = None, redis_url: str | None = None
     return env
 
 
+def pushpin_run_env(
+    proxy_port: int, publish_port: int, origins: str, run_dir: Path, key: str
+) -> dict[str, str]:
+    """pushpin/run's settings for one loopback instance (bench, fan-out bench and tests)."""
+    return {
+        "PUSHPIN_HTTP": f"127.0.0.1:{proxy_port}",
+        "PUSHPIN_PUBLISH_ADDR": "127.0.0.1",
+        "PUSHPIN_PUBLISH_PORT": str(publish_port),
+        "PUSHPIN_ORIGIN": origins,
+        "PUSHPIN_RUN_DIR": str(run_dir),
+        "PUSHPIN_SIG_KEY": key,
+    }
+
+
 def make_template_db(rundir: Path) -> Path:
     """Migrate once per run; sessions copy the file instead of migrating again."""
     db = rundir / "template.sqlite3"
@@ -133,12 +147,13 @@ class Stack:
     def _start_pushpin(self) -> None:
         env = self.env()
         env.update(
-            PUSHPIN_HTTP=f"127.0.0.1:{self.proxy_port}",
-            PUSHPIN_PUBLISH_ADDR="127.0.0.1",
-            PUSHPIN_PUBLISH_PORT=str(self.publish_port),
-            PUSHPIN_ORIGIN=f"127.0.0.1:{self.django_port}",
-            PUSHPIN_RUN_DIR=str(self.workdir / "pp"),
-            PUSHPIN_SIG_KEY=self.key,
+            pushpin_run_env(
+                self.proxy_port,
+                self.publish_port,
+                f"127.0.0.1:{self.django_port}",
+                self.workdir / "pp",
+                self.key,
+            )
         )
         env.update(self.pushpin_env)
         process = self._spawn("pushpin", ["sh", str(REPO / "pushpin" / "run")], env)

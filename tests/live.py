@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.procs import free_port, spawn, stop, wait_for_port  # one toolkit for both harnesses
+from bench.stack import pushpin_run_env
 
 __all__ = ["Stack", "free_port", "running_stack", "spawn", "stop", "wait_for_port"]
 
@@ -90,12 +91,13 @@ class Stack:
     def start_pushpin(self, origins: str | None = None) -> None:
         """Our Pushpin in front of this stack's Django (or ``origins``, "host:port ...")."""
         env = self.env(
-            PUSHPIN_HTTP=f"127.0.0.1:{self.proxy_port}",
-            PUSHPIN_PUBLISH_ADDR="127.0.0.1",
-            PUSHPIN_PUBLISH_PORT=str(self.publish_port),
-            PUSHPIN_ORIGIN=origins or f"127.0.0.1:{self.django_port}",
-            PUSHPIN_RUN_DIR=str(self.workdir / "pushpin"),
-            PUSHPIN_SIG_KEY=self.key,
+            **pushpin_run_env(
+                self.proxy_port,
+                self.publish_port,
+                origins or f"127.0.0.1:{self.django_port}",
+                self.workdir / "pushpin",
+                self.key,
+            )
         )
         process = self._start("pushpin", ["sh", str(REPO / "pushpin" / "run")], env)
         wait_for_port(self.proxy_port, process)
