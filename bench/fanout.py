@@ -58,9 +58,9 @@ def measure(pushes: int, rounds: int) -> dict[str, Any]:
 
     settings.configure(INSTALLED_APPS=["django_eventstream"], USE_TZ=True)
     django.setup()
-    from dashboards_sse import transport
     from dashboards_sse.conf import GripProxy, get_settings
-    from dashboards_sse.publish import pushpin_item
+    from dashboards_sse.publish import grip as transport
+    from dashboards_sse.publish.pipeline import pushpin_item
 
     rundir = run_dir()
     processes, ports, key = start_pushpins(rundir, 2)

@@ -19,9 +19,9 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from . import conf
 from .dashboard import Dashboard
 from .exceptions import PublishError
-from .publish import user_item
+from .publish.grip import publish_items
+from .publish.pipeline import user_item
 from .registry import get_dashboards
-from .transport import publish_items
 
 logger = logging.getLogger("dashboards_sse")
 

@@ -18,8 +18,8 @@ from django.urls import reverse
 
 from .conf import GripProxy, get_settings
 from .dashboard import Dashboard
-from .publish import user_item
-from .transport import auth_headers
+from .publish.grip import auth_headers
+from .publish.pipeline import user_item
 
 CHECK_EVENT = "dashboards-sse-check"
 

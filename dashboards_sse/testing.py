@@ -19,8 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from . import publish
-from .publish import Pushed
+from .publish import Pushed, pipeline
 
 if TYPE_CHECKING:
     from .dashboard import Dashboard
@@ -102,11 +101,11 @@ class CapturedPushes(list[Pushed]):
 def capture_pushes() -> Iterator[CapturedPushes]:
     """Record pushes made inside the block instead of sending them to Pushpin."""
     captured = CapturedPushes()
-    publish._captures.append(captured)
+    pipeline._captures.append(captured)
     try:
         yield captured
     finally:
-        publish._captures.remove(captured)
+        pipeline._captures.remove(captured)
 
 
 try:

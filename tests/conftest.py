@@ -105,7 +105,7 @@ def viewer(django_user_model: Any) -> Any:
 def close_publish_session() -> Iterator[None]:
     """push() keeps one HTTP session per process; close it after each test so pooled
     connections to a test's publish server never outlive that server."""
-    from dashboards_sse import transport
+    from dashboards_sse.publish import grip as transport
 
     yield
     for session in transport._sessions.values():

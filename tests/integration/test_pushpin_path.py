@@ -124,7 +124,7 @@ def test_push_fails_clearly_when_pushpin_unreachable(stack: Stack) -> None:
 
 def test_batch_in_several_posts_arrives_complete_and_in_order(stack: Stack) -> None:
     code = (
-        "from dashboards_sse import transport\n"
+        "from dashboards_sse.publish import grip as transport\n"
         "transport.MAX_BODY_BYTES = 100  # one item per POST\n"
         "with batch():\n"
         "    for n in range(300):\n"

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from dashboards_sse import PartialPublishError, PublishError, transport
+from dashboards_sse import PartialPublishError, PublishError
 from dashboards_sse.conf import GripProxy, Settings, get_settings
+from dashboards_sse.publish import grip
 from tests.conftest import PublishServer
 
 ITEMS = [{"channel": "events-x", "id": "1", "prev-id": "0", "formats": {}}]
@@ -27,38 +28,38 @@ def config(*grip_urls: str | None, timeout: float = 0.3) -> Settings:
 @pytest.fixture(autouse=True)
 def own_session(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Each test starts without sessions; the process-wide ones are restored afterwards."""
-    monkeypatch.setattr(transport, "_sessions", {})
-    monkeypatch.setattr(transport, "_sessions_pid", 0)
-    monkeypatch.setattr(transport, "_down", set())
+    monkeypatch.setattr(grip, "_sessions", {})
+    monkeypatch.setattr(grip, "_sessions_pid", 0)
+    monkeypatch.setattr(grip, "_down", set())
     yield
-    for session in transport._sessions.values():
+    for session in grip._sessions.values():
         session.close()
 
 
 def test_accepted(publish_server: PublishServer) -> None:
-    transport.publish_items(ITEMS, config(publish_server.url))
+    grip.publish_items(ITEMS, config(publish_server.url))
     assert publish_server.requests == [("POST", "/publish/", {"items": ITEMS})]
 
 
 def test_publish_url_keeps_path(publish_server: PublishServer) -> None:
-    transport.publish_items(ITEMS, config(publish_server.url + "/pushpin/?key=abc"))
+    grip.publish_items(ITEMS, config(publish_server.url + "/pushpin/?key=abc"))
     assert [path for _, path, _ in publish_server.requests] == ["/pushpin/publish/"]
 
 
 def test_no_grip_url(publish_server: PublishServer) -> None:
-    transport.publish_items(ITEMS, config(None))
+    grip.publish_items(ITEMS, config(None))
     assert publish_server.requests == []
 
 
 def test_no_items(publish_server: PublishServer) -> None:
-    transport.publish_items([], config(publish_server.url))
+    grip.publish_items([], config(publish_server.url))
     assert publish_server.requests == []
 
 
 def test_connection_refused_retried_until_timeout(closed_port: int) -> None:
     started = time.monotonic()
     with pytest.raises(PublishError) as info:
-        transport.publish_items(ITEMS, config(f"http://127.0.0.1:{closed_port}", timeout=0.3))
+        grip.publish_items(ITEMS, config(f"http://127.0.0.1:{closed_port}", timeout=0.3))
     elapsed = time.monotonic() - started
     assert 0.1 <= elapsed < 2
     message = str(info.value)
@@ -73,55 +74,55 @@ def test_client_error_not_retried(publish_server: PublishServer) -> None:
     publish_server.status = 400
     started = time.monotonic()
     with pytest.raises(PublishError, match=r"refused the update \(HTTP 400: \)"):
-        transport.publish_items(ITEMS, config(publish_server.url, timeout=5))
+        grip.publish_items(ITEMS, config(publish_server.url, timeout=5))
     assert time.monotonic() - started < 1
     assert len(publish_server.requests) == 1
 
 
 def test_server_error_retried(publish_server: PublishServer) -> None:
     publish_server.statuses = [503, 502]
-    transport.publish_items(ITEMS, config(publish_server.url, timeout=5))
+    grip.publish_items(ITEMS, config(publish_server.url, timeout=5))
     assert len(publish_server.requests) == 3
 
 
 def test_server_error_until_timeout(publish_server: PublishServer) -> None:
     publish_server.status = 503
     with pytest.raises(PublishError, match=r"after \d+ attempt\(s\) in 0.3s \(HTTP 503"):
-        transport.publish_items(ITEMS, config(publish_server.url, timeout=0.3))
+        grip.publish_items(ITEMS, config(publish_server.url, timeout=0.3))
     assert len(publish_server.requests) > 1
 
 
 def test_session_reused_in_process() -> None:
-    assert transport._get_session("a") is transport._get_session("a")
-    assert transport._get_session("a") is not transport._get_session("b")
+    assert grip._get_session("a") is grip._get_session("a")
+    assert grip._get_session("a") is not grip._get_session("b")
 
 
 def test_new_session_after_fork(monkeypatch: pytest.MonkeyPatch) -> None:
-    parent = transport._get_session("a")
+    parent = grip._get_session("a")
     pid = os.getpid()
     with monkeypatch.context() as patch:
-        patch.setattr(transport.os, "getpid", lambda: pid + 1)
-        child = transport._get_session("a")
+        patch.setattr(grip.os, "getpid", lambda: pid + 1)
+        child = grip._get_session("a")
     parent.close()
     assert child is not parent
-    assert transport._sessions_pid == pid + 1
+    assert grip._sessions_pid == pid + 1
 
 
 def test_child_publishes_with_own_session(
     publish_server: PublishServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    parent = transport._get_session(publish_server.url + "/publish/")
+    parent = grip._get_session(publish_server.url + "/publish/")
     used: list[Any] = []
-    original_post = transport.requests.Session.post
+    original_post = grip.requests.Session.post
 
     def post(self: Any, *args: Any, **kwargs: Any) -> Any:
         used.append(self)
         return original_post(self, *args, **kwargs)
 
-    monkeypatch.setattr(transport.requests.Session, "post", post)
+    monkeypatch.setattr(grip.requests.Session, "post", post)
     pid = os.getpid()
-    monkeypatch.setattr(transport.os, "getpid", lambda: pid + 1)
-    transport.publish_items(ITEMS, config(publish_server.url))
+    monkeypatch.setattr(grip.os, "getpid", lambda: pid + 1)
+    grip.publish_items(ITEMS, config(publish_server.url))
     parent.close()
     assert len(used) == 1
     assert used[0] is not parent
@@ -129,18 +130,18 @@ def test_child_publishes_with_own_session(
 
 
 def test_bodies_stay_under_the_limit_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(transport, "MAX_BODY_BYTES", 100)
+    monkeypatch.setattr(grip, "MAX_BODY_BYTES", 100)
     items = [{"id": str(n), "pad": "x" * 30} for n in range(10)]
-    bodies = list(transport._bodies(items))
+    bodies = list(grip._bodies(items))
     assert len(bodies) > 1
     assert all(len(body) <= 100 + len('{"items":[]}') for body in bodies)
     assert [item for body in bodies for item in json.loads(body)["items"]] == items
 
 
 def test_an_item_over_the_limit_goes_alone(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(transport, "MAX_BODY_BYTES", 10)
+    monkeypatch.setattr(grip, "MAX_BODY_BYTES", 10)
     big, small = {"pad": "x" * 50}, {"id": "1"}
-    assert [json.loads(b)["items"] for b in transport._bodies([small, big, small])] == [
+    assert [json.loads(b)["items"] for b in grip._bodies([small, big, small])] == [
         [small],
         [big],
         [small],
@@ -153,9 +154,9 @@ def test_an_item_over_the_limit_goes_alone(monkeypatch: pytest.MonkeyPatch) -> N
 def test_fleet_gets_the_same_bodies_in_order(
     publish_server: PublishServer, second_publish_server: PublishServer, monkeypatch: Any
 ) -> None:
-    monkeypatch.setattr(transport, "MAX_BODY_BYTES", 100)
+    monkeypatch.setattr(grip, "MAX_BODY_BYTES", 100)
     items = [{"channel": "events-x", "id": str(n), "pad": "x" * 40} for n in range(5)]
-    transport.publish_items(items, config(publish_server.url, second_publish_server.url))
+    grip.publish_items(items, config(publish_server.url, second_publish_server.url))
     assert len(publish_server.requests) > 1
     assert publish_server.requests == second_publish_server.requests
     sent = [item for _, _, body in publish_server.requests for item in body["items"]]
@@ -166,7 +167,7 @@ def test_partial_failure_names_both_sides(publish_server: PublishServer, closed_
     dead = f"http://127.0.0.1:{closed_port}"
     started = time.monotonic()
     with pytest.raises(PartialPublishError) as info:
-        transport.publish_items(ITEMS, config(publish_server.url, dead, timeout=0.3))
+        grip.publish_items(ITEMS, config(publish_server.url, dead, timeout=0.3))
     assert time.monotonic() - started < 1.5
     assert len(publish_server.requests) == 1  # accepted once, never sent twice
     error = info.value
@@ -186,19 +187,19 @@ def test_a_down_proxy_is_tried_once_until_it_accepts(
     second_publish_server.status = 503
     fleet = config(publish_server.url, second_publish_server.url, timeout=0.3)
     with pytest.raises(PartialPublishError):
-        transport.publish_items(ITEMS, fleet)
+        grip.publish_items(ITEMS, fleet)
     retried = len(second_publish_server.requests)
     assert retried > 1
     started = time.monotonic()
     with pytest.raises(PartialPublishError, match="tried once, not retried"):
-        transport.publish_items(ITEMS, fleet)
+        grip.publish_items(ITEMS, fleet)
     assert time.monotonic() - started < 0.25  # the budget is not spent on it again
     assert len(second_publish_server.requests) == retried + 1
     second_publish_server.status = 200
-    transport.publish_items(ITEMS, fleet)  # back: accepted, and retried normally again
+    grip.publish_items(ITEMS, fleet)  # back: accepted, and retried normally again
     second_publish_server.status = 503
     with pytest.raises(PartialPublishError):
-        transport.publish_items(ITEMS, fleet)
+        grip.publish_items(ITEMS, fleet)
     assert len(second_publish_server.requests) > retried + 3
     assert len(publish_server.requests) == 4
 
@@ -208,7 +209,7 @@ def test_a_single_proxy_always_gets_the_whole_budget(closed_port: int) -> None:
     single = config(f"http://127.0.0.1:{closed_port}", timeout=0.2)
     for _ in range(2):
         with pytest.raises(PublishError) as info:
-            transport.publish_items(ITEMS, single)
+            grip.publish_items(ITEMS, single)
         assert not isinstance(info.value, PartialPublishError)
         assert "tried once" not in str(info.value)
 
@@ -217,7 +218,7 @@ def test_no_proxy_accepted(closed_port: int, publish_server: PublishServer) -> N
     publish_server.status = 400
     dead = f"http://127.0.0.1:{closed_port}"
     with pytest.raises(PublishError) as info:
-        transport.publish_items(ITEMS, config(dead, publish_server.url, timeout=0.2))
+        grip.publish_items(ITEMS, config(dead, publish_server.url, timeout=0.2))
     assert not isinstance(info.value, PartialPublishError)
     message = str(info.value)
     assert message.startswith(f"No GRIP proxy accepted the update. Pushpin at {dead}/publish/")
@@ -230,7 +231,7 @@ def test_proxies_are_posted_to_in_parallel(
     """A proxy that keeps failing does not hold back the others' delivery."""
     dead = f"http://127.0.0.1:{closed_port}"
     seen: dict[str, float] = {}
-    original = transport._post
+    original = grip._post
 
     def timed(proxy: GripProxy, *args: Any) -> str:
         problem = original(proxy, *args)
@@ -238,11 +239,11 @@ def test_proxies_are_posted_to_in_parallel(
         return problem
 
     transport_post = pytest.MonkeyPatch()
-    transport_post.setattr(transport, "_post", timed)
+    transport_post.setattr(grip, "_post", timed)
     started = time.monotonic()
     try:
         with pytest.raises(PartialPublishError):
-            transport.publish_items(
+            grip.publish_items(
                 ITEMS, config(dead, publish_server.url, second_publish_server.url, timeout=0.5)
             )
     finally:
@@ -256,7 +257,7 @@ def test_proxies_are_posted_to_in_parallel(
 
 
 def test_key_is_sent_as_bearer_token(publish_server: PublishServer) -> None:
-    transport.publish_items(ITEMS, config(publish_server.url + "?key=api-token"))
+    grip.publish_items(ITEMS, config(publish_server.url + "?key=api-token"))
     assert publish_server.authorization == ["Bearer api-token"]
 
 
@@ -264,7 +265,7 @@ def test_issuer_gets_a_signed_jwt(publish_server: PublishServer) -> None:
     import jwt
 
     key = "base64:" + base64.b64encode(b"s" * 32).decode()
-    transport.publish_items(ITEMS, config(f"{publish_server.url}?iss=realm&key={key}"))
+    grip.publish_items(ITEMS, config(f"{publish_server.url}?iss=realm&key={key}"))
     (header,) = publish_server.authorization
     assert header is not None and header.startswith("Bearer ")
     claim = jwt.decode(header.removeprefix("Bearer "), b"s" * 32, algorithms=["HS256"])
@@ -273,20 +274,20 @@ def test_issuer_gets_a_signed_jwt(publish_server: PublishServer) -> None:
 
 
 def test_no_key_no_authorization(publish_server: PublishServer) -> None:
-    transport.publish_items(ITEMS, config(publish_server.url))
+    grip.publish_items(ITEMS, config(publish_server.url))
     assert publish_server.authorization == [None]
 
 
 def test_new_thread_pool_after_fork(monkeypatch: pytest.MonkeyPatch) -> None:
     """A forked child has none of its parent's pool threads: it starts its own pool."""
-    monkeypatch.setattr(transport, "_pool", None)
-    monkeypatch.setattr(transport, "_pool_pid", 0)
-    parent = transport._get_pool()
-    assert transport._get_pool() is parent
+    monkeypatch.setattr(grip, "_pool", None)
+    monkeypatch.setattr(grip, "_pool_pid", 0)
+    parent = grip._get_pool()
+    assert grip._get_pool() is parent
     pid = os.getpid()
     with monkeypatch.context() as patch:
-        patch.setattr(transport.os, "getpid", lambda: pid + 1)
-        child = transport._get_pool()
+        patch.setattr(grip.os, "getpid", lambda: pid + 1)
+        child = grip._get_pool()
     assert child is not parent
     parent.shutdown()
     child.shutdown()

@@ -21,8 +21,8 @@ from typing import Any
 
 import requests
 
-from .conf import GripProxy, Settings
-from .exceptions import PartialPublishError, PublishError
+from ..conf import GripProxy, Settings
+from ..exceptions import PartialPublishError, PublishError
 
 # One HTTP session per proxy and process: a session inherited through fork() shares sockets
 # with the parent, so a forked child (Celery prefork, gunicorn) starts its own. One per proxy

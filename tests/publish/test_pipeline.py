@@ -19,7 +19,7 @@ from dashboards_sse import (
     push,
 )
 from dashboards_sse.models import ComponentState
-from dashboards_sse.publish import pushpin_item
+from dashboards_sse.publish.pipeline import pushpin_item
 from tests.conftest import PublishServer
 from tests.testapp.dashboards import Ops
 
@@ -365,7 +365,7 @@ def test_empty_batch() -> None:
 def test_batch_over_max_body_is_several_posts_in_order(
     settings: Any, publish_server: PublishServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from dashboards_sse import transport
+    from dashboards_sse.publish import grip as transport
 
     monkeypatch.setattr(transport, "MAX_BODY_BYTES", 1)  # one item per POST
     settings.GRIP_URL = publish_server.url

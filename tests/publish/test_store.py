@@ -9,13 +9,13 @@ from django.utils import timezone
 from django_eventstream.models import Event, EventCounter
 from django_eventstream.storage import DjangoModelStorage
 
-from dashboards_sse import events
+from dashboards_sse.publish import store
 
 pytestmark = pytest.mark.django_db
 
 
 def test_ids_are_consecutive_and_replayable_by_django_eventstream() -> None:
-    ids = events.append_events("c", [("cpu", "<b>1</b>"), ("ram", {"x": [1, 2]})])
+    ids = store.append_events("c", [("cpu", "<b>1</b>"), ("ram", {"x": [1, 2]})])
 
     assert ids == [1, 2]
     storage = DjangoModelStorage()
@@ -29,7 +29,7 @@ def test_ids_are_consecutive_and_replayable_by_django_eventstream() -> None:
 
 def test_rows_match_django_eventstream_append_event() -> None:
     DjangoModelStorage().append_event("theirs", "cpu", "<b>1</b>")
-    events.append_events("ours", [("cpu", "<b>1</b>")])
+    store.append_events("ours", [("cpu", "<b>1</b>")])
 
     def rows(channel: str) -> list[tuple[Any, ...]]:
         return list(
@@ -44,52 +44,52 @@ def test_rows_match_django_eventstream_append_event() -> None:
 def test_continues_after_django_eventstream_and_back() -> None:
     storage = DjangoModelStorage()
     storage.append_event("c", "a", 1)
-    assert events.append_events("c", [("b", 2), ("c", 3)]) == [2, 3]
+    assert store.append_events("c", [("b", 2), ("c", 3)]) == [2, 3]
     assert storage.append_event("c", "d", 4).id == 4
     assert [e.id for e in storage.get_events("c", 1)] == [2, 3, 4]
 
 
 def test_channels_count_separately() -> None:
-    events.append_events("a", [("x", 1)])
-    assert events.append_events("b", [("x", 1), ("y", 2)]) == [1, 2]
+    store.append_events("a", [("x", 1)])
+    assert store.append_events("b", [("x", 1), ("y", 2)]) == [1, 2]
     assert dict(EventCounter.objects.values_list("name", "value")) == {"a": 1, "b": 2}
 
 
 def test_lock_counters_creates_missing_ones_in_channel_order() -> None:
     EventCounter.objects.create(name="b", value=5)
     with transaction.atomic():
-        counters = events.lock_counters(["b", "a", "b"])
+        counters = store.lock_counters(["b", "a", "b"])
 
     assert [(name, c.value) for name, c in counters.items()] == [("a", 0), ("b", 5)]
     assert EventCounter.objects.count() == 2
 
 
 def test_append_events_to_a_counter_locked_by_the_caller() -> None:
-    events.append_events("c", [("a", 1)])
+    store.append_events("c", [("a", 1)])
     with transaction.atomic():
-        (counter,) = events.lock_counters(["c"]).values()
-        assert events.append_events("c", [("b", 2), ("c", 3)], counter) == [2, 3]
+        (counter,) = store.lock_counters(["c"]).values()
+        assert store.append_events("c", [("b", 2), ("c", 3)], counter) == [2, 3]
 
     assert EventCounter.objects.get(name="c").value == counter.value == 3
 
 
 def test_nothing_to_append() -> None:
-    assert events.append_events("c", []) == []
+    assert store.append_events("c", []) == []
     assert not EventCounter.objects.exists()
 
 
 def test_trims_events_older_than_a_day(monkeypatch: pytest.MonkeyPatch) -> None:
-    events.append_events("c", [("old", 1)])
+    store.append_events("c", [("old", 1)])
     Event.objects.filter(eid=1).update(created=timezone.now() - datetime.timedelta(hours=25))
-    monkeypatch.setattr(events, "_last_trim", 0.0)
+    monkeypatch.setattr(store, "_last_trim", 0.0)
 
-    events.append_events("c", [("new", 2)])
+    store.append_events("c", [("new", 2)])
 
     assert list(Event.objects.filter(channel="c").values_list("eid", flat=True)) == [0, 2]
 
 
 def test_trim_runs_at_most_once_a_minute() -> None:
-    events.append_events("c", [("x", 1)])  # trims, and remembers when
+    store.append_events("c", [("x", 1)])  # trims, and remembers when
     Event.objects.update(created=timezone.now() - datetime.timedelta(hours=25))
-    events.append_events("c", [("y", 2)])
+    store.append_events("c", [("y", 2)])
     assert Event.objects.filter(channel="c").count() == 3  # not scanned again yet

@@ -6,9 +6,9 @@ from typing import Any
 import pytest
 from django_eventstream.models import Event
 
-from dashboards_sse import Stat, coalesce, push
+from dashboards_sse import Stat, push
 from dashboards_sse.models import ComponentState
-from dashboards_sse.publish import flush_pending
+from dashboards_sse.publish import coalesce, flush_pending
 from dashboards_sse.testing import capture_pushes
 from tests.conftest import PublishServer
 

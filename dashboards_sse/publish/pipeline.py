@@ -30,18 +30,19 @@ from urllib.parse import quote
 
 from django.db import transaction
 
-from . import coalesce, conf
-from .events import append_events, lock_counters
-from .exceptions import InvalidValue, PublishError
-from .registry import get_dashboard
-from .transport import publish_items
+from .. import conf
+from ..exceptions import InvalidValue, PublishError
+from ..registry import get_dashboard
+from . import coalesce
+from .grip import publish_items
+from .store import append_events, lock_counters
 
 if TYPE_CHECKING:
     from django_eventstream.models import EventCounter
 
-    from .components import Component, State
-    from .dashboard import Dashboard
-    from .models import ComponentState
+    from ..components import Component, State
+    from ..dashboard import Dashboard
+    from ..models import ComponentState
 
 logger = logging.getLogger("dashboards_sse")
 
@@ -271,7 +272,7 @@ def _slot_opens(component: Component, row: ComponentState) -> float:
 
 
 def _model() -> type[ComponentState]:
-    from .models import ComponentState
+    from ..models import ComponentState
 
     return ComponentState
 

@@ -73,7 +73,7 @@ def _run() -> None:
 def _flush(keys: list[tuple[str, str]], *, force: bool) -> None:
     from django.db import connections
 
-    from .publish import flush_pending
+    from .pipeline import flush_pending
 
     by_slug: dict[str, list[str]] = {}
     for slug, name in keys:
