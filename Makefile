@@ -56,10 +56,13 @@ matrix-ci: venv system-deps
 	PATH="$(PYENV_PATH):$$PATH" $(VENV)/bin/nox -s "tests-3.12(django='6.0')"
 
 # `make bench` (full sweep, ~20 min) or `make bench BENCH_ARGS=--quick` (< 2 min); then
-# bench/fanout.py (publishing to 1 vs 2 Pushpins, < 1 min).
+# bench/fanout.py (publishing to 1 vs 2 Pushpins, < 1 min) and bench/multipush.py (Pushpin CPU
+# per push of 7 components at 1,000 viewers, per-component events vs push(); ~2 min, with
+# --quick in BENCH_ARGS its quick mode, < 1 min).
 bench: venv system-deps
 	$(PY) -m bench $(BENCH_ARGS)
 	$(PY) -m bench.fanout
+	$(PY) -m bench.multipush $(filter --quick,$(BENCH_ARGS))
 
 clean:
 	rm -rf $(VENV) .run build *.egg-info

@@ -27,11 +27,13 @@ class Viewers:
         rate: float,
         inflight: int,
         tag: str,
+        extra: tuple[str, ...] = (),
     ) -> None:
+        """``extra``: more bench.viewers options (e.g. ``--events``, ``--retries 0``)."""
         self.prefix = workdir / f"viewers-{tag}"
         args = [PYTHON, "-m", "bench.viewers", "--port", str(port), "--path", path]
         args += ["--n", str(n), "--out", str(self.prefix), "--rate", str(rate)]
-        args += ["--inflight", str(inflight)] + (["--poll"] if poll else [])
+        args += ["--inflight", str(inflight)] + (["--poll"] if poll else []) + list(extra)
         self.process = procs.spawn(args, env, REPO, workdir / f"viewers-{tag}.log", pipes=True)
         self.status: dict[str, Any] = {}
         self.finished = threading.Event()

@@ -3,9 +3,15 @@
 Opens N SSE streams (or N polling clients with ``--poll``) paced at ``--rate`` new connections
 a second with at most ``--inflight`` not yet open (connect storms make Django fall behind on
 Pushpin's hold and recover requests). Failed attempts are retried with jittered backoff, like
-our browser client. Prints a JSON status line to stdout every 0.25 s; on SIGTERM, SIGINT or
-``--max-seconds`` it closes everything and writes PREFIX.{conn,seq,t} (int32, int32, float64
-arrays: viewer id, sequence number, receipt time on CLOCK_MONOTONIC) and PREFIX.json.
+our browser client (``--retries``, 3). Prints a JSON status line to stdout every 0.25 s
+(``--status-interval``); on SIGTERM, SIGINT or ``--max-seconds`` it closes everything and
+writes PREFIX.{conn,seq,t} (int32, int32, float64 arrays: viewer id, sequence number, receipt
+time on CLOCK_MONOTONIC) and PREFIX.json.
+
+With ``--events`` every SSE event is parsed (wire.EventViewer): events carrying an id are
+counted per viewer (status ``events`` and ``event_bytes``; PREFIX.events, int32 per viewer
+id) and the figures of one-component events and of ``dsse-update`` messages alike are
+recorded.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from .wire import Poller, StreamViewer
+from .wire import EventViewer, Poller, StreamViewer
 
 
 class Pool:
@@ -35,6 +41,8 @@ class Pool:
         self.errors: Counter[str] = Counter()
         self.attempted = self.ok = self.failed = self.drops = self.retried = 0
         self.polls = self.poll_errors = 0
+        self.events = array("i", [0] * args.n)  # events with an id, per viewer (--events)
+        self.events_total = self.event_bytes = 0
         self.pending = 0  # attempts neither open nor failed yet
         host = f"127.0.0.1:{args.port}"
         accept = "text/html" if args.poll else "text/event-stream"
@@ -70,6 +78,11 @@ class Pool:
             self.drops += 1
             self.clients.pop(cid, None)
 
+    def delivered(self, cid: int, size: int) -> None:
+        self.events[cid] += 1
+        self.events_total += 1
+        self.event_bytes += size
+
     def polled(self, cid: int, ok: bool) -> None:
         self.polls += 1
         self.poll_errors += not ok
@@ -88,7 +101,8 @@ class Pool:
                 cid, self.request, self.record, self, self.args.interval, first
             )
         else:
-            factory = lambda: StreamViewer(cid, self.request, self.record, self)  # noqa: E731
+            kind = EventViewer if self.args.events else StreamViewer
+            factory = lambda: kind(cid, self.request, self.record, self)  # noqa: E731
         try:
             await loop.create_connection(factory, "127.0.0.1", self.args.port)
         except OSError as exc:
@@ -119,6 +133,8 @@ class Pool:
             "records": len(self.seq),
             "polls": self.polls,
             "poll_errors": self.poll_errors,
+            "events": self.events_total,
+            "event_bytes": self.event_bytes,
             "errors": dict(self.errors),
         }
 
@@ -127,12 +143,15 @@ class Pool:
             sys.stdout.write(json.dumps(self.status()) + "\n")
             sys.stdout.flush()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stop.wait(), 0.25)
+                await asyncio.wait_for(self.stop.wait(), self.args.status_interval)
 
     def write(self, prefix: Path) -> None:
         for name in ("conn", "seq", "t"):
             with open(f"{prefix}.{name}", "wb") as out:
                 getattr(self, name).tofile(out)
+        if self.args.events:
+            with open(f"{prefix}.events", "wb") as out:
+                self.events.tofile(out)
         Path(f"{prefix}.json").write_text(json.dumps(self.status()))
 
 
@@ -162,7 +181,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", required=True, help="output path prefix")
     parser.add_argument("--rate", type=float, default=400, help="new connections per second")
     parser.add_argument("--inflight", type=int, default=200, help="max attempts not yet open")
-    parser.add_argument("--retries", type=int, default=3)
+    parser.add_argument("--retries", type=int, default=3, help="0: a refused viewer stays out")
+    parser.add_argument("--events", action="store_true", help="parse and count every event")
+    parser.add_argument("--status-interval", type=float, default=0.25, help="seconds")
     parser.add_argument("--poll", action="store_true", help="poll instead of streaming")
     parser.add_argument("--interval", type=float, default=1.0, help="poll interval (s)")
     parser.add_argument("--max-seconds", type=float, default=1800)

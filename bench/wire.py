@@ -5,6 +5,7 @@ operations, so one process can hold 10,000 viewers on a shared 2-core machine.""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import time
 from collections.abc import Callable
@@ -200,3 +201,60 @@ class Poller(asyncio.Protocol):
     def close(self) -> None:
         if self.transport is not None:
             self.transport.close()
+
+
+class EventViewer(StreamViewer):
+    """An SSE connection that parses every event (bench/multipush.py): counts the events
+    carrying an ``id:`` line (deliveries) and their bytes, and records one (viewer, number,
+    receipt time) per Stat figure in an event's data, whether the event is one component's HTML
+    or a ``dsse-update`` message (JSON: ``{"updates": [{"html": ...}, ...]}``)."""
+
+    def data_received(self, data: bytes) -> None:
+        now = time.monotonic()
+        body = self.response.feed(data)
+        if self.response.head_done and self.response.status != 200:
+            self.pool.failed_attempt(self.cid, f"HTTP {self.response.status}")
+            self.close()
+            return
+        if not body:
+            return
+        text = self.text + body
+        end = text.rfind(b"\n\n")
+        if end < 0:
+            self.text = text
+            return
+        complete, self.text = text[:end], text[end + 2 :]
+        for block in complete.split(b"\n\n"):
+            self._event(block, now)
+
+    def _event(self, block: bytes, now: float) -> None:
+        kind, data, has_id = b"", [], False
+        for line in block.split(b"\n"):
+            field, _, value = line.partition(b":")
+            value = value[1:] if value.startswith(b" ") else value
+            if field == b"data":
+                data.append(value)
+            elif field == b"id":
+                has_id = True
+            elif field == b"event":
+                kind = value
+        if kind == b"stream-open":
+            if not self.opened:
+                self.opened = True
+                self.pool.opened(self.cid, self)
+            return
+        if has_id:
+            self.pool.delivered(self.cid, len(block) + 2)
+        for seq in seqs_in(message_html(b"\n".join(data))):
+            self.record(self.cid, seq, now)
+
+
+def message_html(data: bytes) -> bytes:
+    """The HTML an event carries: its data, or the html of each update of a JSON message."""
+    if not data.startswith(b"{"):
+        return data
+    try:
+        message = json.loads(data)
+        return "\n".join(str(u.get("html", "")) for u in message["updates"]).encode()
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return data

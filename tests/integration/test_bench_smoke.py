@@ -77,3 +77,36 @@ def test_fanout_bench_measures_every_variant(tmp_path: Path) -> None:
     assert [variants[name]["publishes"] for name in ("one", "two", "two_one_down")] == [5] * 3
     assert variants["two"]["partial_errors"] == 0
     assert variants["two_one_down"]["partial_errors"] == 5  # every publish names the dead one
+
+
+@pytest.mark.skipif(shutil.which("pushpin") is None, reason="pushpin not installed")
+def test_multipush_bench_measures_both_variants(tmp_path: Path) -> None:
+    result = run_bench(
+        "bench.multipush", tmp_path, "multipush-quick", "--quick", "--viewers", "20"
+    )
+    options, variants = result["options"], result["variants"]
+    assert options["viewers"] == 20 and options["components"] == 7
+    assert set(variants) == {"before", "after"}
+    pushes = options["pushes"] * options["repeats"]
+    for name, variant in variants.items():
+        assert variant["runs"] == options["repeats"], name
+        assert variant["pushes"] == pushes and variant["push_errors"] == 0, name
+        assert variant["viewers_open"] == 20 and variant["viewers_refused"] == 0, name
+        lost = variant["lost"]
+        assert lost["viewer_pushes_expected"] == 20 * pushes, name
+        assert lost["viewer_pushes_lost"] == 0 and lost["figures_lost"] == 0, name
+        # No gap for Pushpin to recover: Django is not asked anything while pushes run.
+        assert variant["django_requests"] <= 2, name
+        assert variant["pushpin_cpu_ms_per_push"] >= 0, name
+        assert 0 < variant["all_viewers_ms_p50"] <= variant["all_viewers_ms_p99"], name
+        assert 0 < variant["viewer_has_push_ms_p50"] <= variant["viewer_has_push_ms_p99"], name
+        assert variant["bytes_per_viewer_per_push"] > 0, name
+    # Measured by the client: 7 per-component events, and push() sends either one message
+    # per push or (before that change) one event per component — never anything else.
+    before, after = variants["before"], variants["after"]
+    assert before["deliveries_per_viewer_per_push"] == 7
+    assert before["per_viewer"]["min"] == before["per_viewer"]["max"] == 7
+    assert after["deliveries_per_viewer_per_push"] in (1, 7)
+    assert after["per_viewer"]["min"] == after["per_viewer"]["max"]
+    assert result["ratios"]["deliveries_per_viewer_per_push"] in (1, 7)
+    assert result["facts"]["before_channel"].startswith("events-")
