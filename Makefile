@@ -35,8 +35,13 @@ system-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+# ruff; the package's import graph (no cycles: tests/import_graph.py); mypy (pyproject.toml),
+# as `python -m mypy` so this repository's `tests` (its settings) come first on sys.path:
+# django-dashboards installs a `tests` package of its own.
 lint: venv
 	$(VENV)/bin/ruff check dashboards_sse tests demo bench noxfile.py
+	$(PY) -m tests.import_graph --max-function-imports 2 > /dev/null || $(PY) -m tests.import_graph
+	$(PY) -m mypy
 
 test: venv system-deps lint
 	$(PY) -m pytest

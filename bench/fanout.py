@@ -1,7 +1,7 @@
 """``python -m bench.fanout``: what publishing to a Pushpin fleet costs the publisher.
 
 The same one-component update (a rendered Stat, django-eventstream's wire format) is published
-through ``transport.publish_items`` to one real Pushpin, to two, and to two of which one is
+through ``grip.publish_items`` to one real Pushpin, to two, and to two of which one is
 down (its port refused, as after a crash), in interleaved rounds so the variants share the
 machine's noise. Per publish: wall time (the time ``push()`` blocks on publishing) and the
 publisher's CPU. Writes ``<out>/<date>-fanout.json`` and ``.md``.
@@ -59,8 +59,7 @@ def measure(pushes: int, rounds: int) -> dict[str, Any]:
     settings.configure(INSTALLED_APPS=["django_eventstream"], USE_TZ=True)
     django.setup()
     from dashboards_sse.conf import GripProxy, get_settings
-    from dashboards_sse.publish import grip as transport
-    from dashboards_sse.publish.pipeline import pushpin_item
+    from dashboards_sse.publish import grip, wire
 
     rundir = run_dir()
     processes, ports, key = start_pushpins(rundir, 2)
@@ -91,11 +90,12 @@ def measure(pushes: int, rounds: int) -> dict[str, Any]:
                 kept: list[tuple[float, float]] = []
                 for _ in range(pushes):
                     event_id += 1
-                    item = pushpin_item("bench.fanout", "cpu", html, event_id, "")
+                    data = wire.message([wire.replace("cpu", html)])
+                    item = wire.event_item("bench.fanout", wire.UPDATE_EVENT, data, event_id, "")
                     cpu0, start = cpu_now(), time.perf_counter()
                     try:
-                        transport.publish_items([item], configs[name])
-                    except transport.PartialPublishError:
+                        grip.publish_items([item], configs[name])
+                    except grip.PartialPublishError:
                         failures[name] += bool(round_index)
                     kept.append((time.perf_counter() - start, cpu_now() - cpu0))
                 if round_index:
@@ -140,7 +140,7 @@ def report(result: dict[str, Any]) -> str:
         [
             f"# Publishing to a Pushpin fleet ({result['date']})",
             "",
-            "One Stat update per publish through `transport.publish_items` (what `push()` "
+            "One Stat update per publish through `grip.publish_items` (what `push()` "
             "waits for after storing), to real Pushpins from our `pushpin/` config on this "
             f"machine; {result['rounds']} interleaved rounds of {result['pushes']} publishes "
             "per variant (a first warm-up round not kept). 'One down' is a refused port, tried "

@@ -17,7 +17,8 @@ from .exceptions import (
     UnknownComponent,
     UnknownDashboard,
 )
-from .publish import Pushed, batch, push
+from .publish import batch, push
+from .types import Pushed
 
 __all__ = [
     "Chart",

@@ -13,28 +13,20 @@ import logging
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from . import conf
-from .dashboard import Dashboard
+from .channels import current_user
+from .dashboard import Dashboard, get_dashboards
 from .exceptions import PublishError
 from .publish.grip import publish_items
-from .publish.pipeline import user_item
-from .registry import get_dashboards
+from .publish.wire import kick_items
 
 logger = logging.getLogger("dashboards_sse")
 
 REMOVALS = {"post_remove", "post_clear"}
-
-
-def current_user(pk: Any) -> Any:
-    """The user as the database has it now, None if deleted or inactive: permissions are cached
-    on a user object, and deactivation or deletion happen while streams are open."""
-    if pk is None:
-        return None
-    user = get_user_model()._default_manager.filter(pk=pk).first()
-    return user if user is not None and getattr(user, "is_active", True) else None
 
 
 def access_changed(user: Any, dashboards: list[type[Dashboard]] | None = None) -> list[str]:
@@ -54,26 +46,9 @@ def _cut_off(user_pk: Any, dashboards: list[type[Dashboard]] | None = None) -> l
         if board.permission is not None and not board.user_can_view(fresh)
     ]
     if lost:
-        publish_items(kick_items(str(user_pk), lost), conf.get_settings())
+        config = conf.get_settings()
+        publish_items(kick_items(str(user_pk), lost, config.grip_prefix), config)
     return [board.slug for board in lost]
-
-
-def kick_items(user_id: str, dashboards: list[type[Dashboard]]) -> list[dict[str, Any]]:
-    """A ``forbidden`` stream-error, then a close, to the user's streams of each dashboard."""
-    from django_eventstream.utils import sse_encode_event
-
-    prefix = conf.get_settings().grip_prefix
-    items = []
-    for board in dashboards:
-        error = {
-            "condition": "forbidden",
-            "text": f"Access to the dashboard {board.slug!r} was revoked.",
-            "channels": [board.channel],
-        }
-        content = sse_encode_event("stream-error", error, event_id="error", json_encode=True)
-        for body in ({"content": content}, {"action": "close"}):
-            items.append(user_item(user_id, board.channel, body, prefix))
-    return items
 
 
 def _after_commit(user: Any) -> None:
@@ -90,8 +65,6 @@ def _after_commit(user: Any) -> None:
 
 
 def _affected_users(sender: Any, instance: Any, reverse: bool, pk_set: set[Any] | None) -> Any:
-    from django.contrib.auth.models import Group
-
     User = get_user_model()
     if isinstance(instance, User):
         return [instance]
@@ -120,8 +93,6 @@ def _user_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
 
 
 def connect_signals() -> None:
-    from django.contrib.auth.models import Group
-
     User = get_user_model()
     relations = [getattr(User, name, None) for name in ("user_permissions", "groups")]
     throughs = [rel.through for rel in relations if rel is not None] + [Group.permissions.through]

@@ -4,7 +4,7 @@ from django.apps import AppConfig, apps
 from django.conf import settings
 from django.utils.module_loading import autodiscover_modules
 
-from . import conf
+from . import checks, conf, model_sync
 
 
 class DashboardsSSEConfig(AppConfig):
@@ -13,8 +13,7 @@ class DashboardsSSEConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers system checks)
-
+        checks.register()
         # django-eventstream reads these two settings itself; without storage it neither
         # stores nor replays events, so we supply working defaults the user may override.
         for name, value in (
@@ -24,12 +23,10 @@ class DashboardsSSEConfig(AppConfig):
             if not hasattr(settings, name):
                 setattr(settings, name, value)
         autodiscover_modules("dashboards")
-        from .model_sync import watch
-        from .registry import get_dashboards
-
-        for dashboard in get_dashboards():
-            watch(dashboard)
+        model_sync.start()
         if apps.is_installed("django.contrib.auth"):
+            # Imported here: its module imports the auth models, which exist only once apps
+            # are loaded, and only where django.contrib.auth is installed.
             from .access import connect_signals
 
             connect_signals()

@@ -1,12 +1,22 @@
-"""Channel access for django-eventstream: a stream reaches exactly its dashboard's channel."""
+"""Channel access: a stream reaches exactly its dashboard's channel, for users allowed now."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django_eventstream.channelmanager import ChannelManagerBase
 
-from .registry import dashboard_for_channel
+from .dashboard import dashboard_for_channel
+
+
+def current_user(pk: Any) -> Any:
+    """The user as the database has it now, None if deleted or inactive: permissions are cached
+    on a user object, and deactivation or deletion happen while streams are open."""
+    if pk is None:
+        return None
+    user = get_user_model()._default_manager.filter(pk=pk).first()
+    return user if user is not None and getattr(user, "is_active", True) else None
 
 
 class DashboardChannelManager(ChannelManagerBase):  # type: ignore[misc]

@@ -8,15 +8,21 @@ from typing import Any
 from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
 
 from . import registry
+from .channels import DashboardChannelManager
 from .conf import CHANNEL_MANAGER_CLASS, STORAGE_CLASS, GripProxy, get_settings
 
 GRIP_MIDDLEWARE = "django_grip.GripMiddleware"
 MIN_KEY_BYTES = 32
 
 
-@checks.register(checks.Tags.compatibility)
+def register() -> None:
+    """Register the system checks (from the app's ready())."""
+    checks.register(check_settings, checks.Tags.compatibility)
+
+
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     registry.get_dashboards()  # runs adapters' finders, which report their problems too
     errors: list[checks.CheckMessage] = [
@@ -131,10 +137,6 @@ def _is_public_key(key: str | bytes) -> bool:
 
 
 def _is_dashboard_channel_manager(path: str) -> bool:
-    from django.utils.module_loading import import_string
-
-    from .channels import DashboardChannelManager
-
     try:
         manager = import_string(path)
     except ImportError:

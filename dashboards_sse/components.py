@@ -11,22 +11,29 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, TypedDict, Unpack
 
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 from . import charts
 from .exceptions import InvalidValue
+from .types import Owner, Pushed, State
 from .values import as_number, as_point, as_points, as_text, describe
 
-if TYPE_CHECKING:
-    from .dashboard import Dashboard
-    from .publish import Pushed
-
-State = dict[str, Any]
 Provider = Callable[[], Any]
 ModelRef = Any  # a model class or an "app_label.ModelName" string
+
+
+class ComponentOptions(TypedDict, total=False):
+    """The keywords every component takes (see :class:`Component`)."""
+
+    label: str | None
+    value: Provider | None
+    refresh_on: Sequence[ModelRef]
+    refresh_every: timedelta | float | None
+    max_rate: float | None
+    template_name: str | None
 
 MAX_TEXT_CHARS = 2_000
 
@@ -43,7 +50,7 @@ def format_number(number: float | int, decimals: int | None = None) -> str:
 class Component:
     """Base class: a named, typed part of a :class:`~dashboards_sse.Dashboard`."""
 
-    kind: ClassVar[str] = "component"
+    kind: str = "component"  # per class; an adapter's component may set its own
     template_name: str
 
     def __init__(
@@ -74,7 +81,7 @@ class Component:
         if template_name is not None:
             self.template_name = template_name
         self.name = ""
-        self.dashboard: type[Dashboard] | None = None
+        self.dashboard: Owner | None = None  # set when its Dashboard class is defined
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
@@ -133,29 +140,17 @@ class Stat(Component):
     def __init__(
         self,
         *,
-        label: str | None = None,
         unit: str = "",
-        value: Provider | None = None,
         decimals: int | None = None,
         text: bool = False,
-        refresh_on: Sequence[ModelRef] = (),
-        refresh_every: timedelta | float | None = None,
-        max_rate: float | None = None,
-        template_name: str | None = None,
+        **options: Unpack[ComponentOptions],
     ) -> None:
-        super().__init__(
-            label=label,
-            value=value,
-            refresh_on=refresh_on,
-            refresh_every=refresh_every,
-            max_rate=max_rate,
-            template_name=template_name,
-        )
+        super().__init__(**options)
         self.unit = unit
         self.decimals = decimals
         self.text = text
 
-    def push(  # type: ignore[override]
+    def push(
         self, value: Any, *, change: float | str | None = None, note: str | None = None
     ) -> Pushed:
         if change is None and note is None:
@@ -218,30 +213,20 @@ class Chart(Component):
     kind = "chart"
     template_name = "dashboards_sse/components/chart.html"
     MAX_WINDOW = 5_000
+    # The mapping forms a push may take (the keywords of push() build them).
+    FORMS: ClassVar[tuple[str, ...]] = ("point", "points", "series")
 
     def __init__(
         self,
         *,
-        label: str | None = None,
         unit: str = "",
-        value: Provider | None = None,
         window: int = 60,
         decimals: int | None = None,
         y_min: float | None = None,
         y_max: float | None = None,
-        refresh_on: Sequence[ModelRef] = (),
-        refresh_every: timedelta | float | None = None,
-        max_rate: float | None = None,
-        template_name: str | None = None,
+        **options: Unpack[ComponentOptions],
     ) -> None:
-        super().__init__(
-            label=label,
-            value=value,
-            refresh_on=refresh_on,
-            refresh_every=refresh_every,
-            max_rate=max_rate,
-            template_name=template_name,
-        )
+        super().__init__(**options)
         if not 2 <= window <= self.MAX_WINDOW:
             raise ValueError(
                 f"Chart window must be between 2 and {self.MAX_WINDOW}, not {window}."
@@ -252,7 +237,7 @@ class Chart(Component):
         self.y_min = y_min
         self.y_max = y_max
 
-    def push(  # type: ignore[override]
+    def push(
         self,
         value: Any = None,
         *,
@@ -260,19 +245,14 @@ class Chart(Component):
         points: Any = None,
         series: Any = None,
     ) -> Pushed:
-        given = {
-            k: v
-            for k, v in {"point": point, "points": points, "series": series}.items()
-            if v is not None
-        }
-        if value is not None:
-            given["value"] = value
-        if len(given) != 1:
+        # The keywords become the mapping form update() reads: one grammar, parsed there.
+        forms = {"point": point, "points": points, "series": series}
+        given = {key: body for key, body in forms.items() if body is not None}
+        if (value is not None) + len(given) != 1:
             raise InvalidValue(
                 f"{self.where()}: push exactly one of value, point=, points= or series=."
             )
-        ((key, raw),) = given.items()
-        return super().push(raw if key == "value" else {key: raw})
+        return super().push(value if value is not None else given)
 
     def update(self, state: State | None, raw: Any) -> State:
         where = self.where()
@@ -280,7 +260,7 @@ class Chart(Component):
         if isinstance(raw, Mapping) and set(raw) == {"x", "y"}:
             points = [*previous, as_point(raw, where)]
         elif isinstance(raw, Mapping):
-            if len(raw) != 1 or next(iter(raw)) not in {"point", "points", "series"}:
+            if len(raw) != 1 or next(iter(raw)) not in self.FORMS:
                 raise InvalidValue(
                     f"{where}: a mapping has exactly one key of 'point', 'points' or 'series', "
                     f"got keys {sorted(map(str, raw))}."

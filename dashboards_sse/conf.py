@@ -8,14 +8,31 @@ verifying ``Grip-Sig``: ``GRIP_URL`` (``http://127.0.0.1:5561?key=...``) for one
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final, TypedDict
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from gripcontrol import parse_grip_uri
 
-DEFAULTS: dict[str, object] = {
+
+class UserSettings(TypedDict):
+    """``settings.DASHBOARDS_SSE``: every key optional (see DEFAULTS)."""
+
+    PUSHPIN_REQUIRED: bool | None
+    PUBLISH_TIMEOUT: float
+    PUBLISH_REQUEST_TIMEOUT: float
+    MAX_HTML_BYTES: int
+    EMBEDDED_POLL_INTERVAL: float
+    KEEP_ALIVE: float
+    RECONNECT_BASE_MS: int
+    RECONNECT_MAX_MS: int
+
+
+DEFAULTS: Final[UserSettings] = {
     # Refuse streams that did not come through Pushpin (default: True when a proxy is set).
     "PUSHPIN_REQUIRED": None,
     # Total time push() keeps retrying an unreachable proxy before raising PublishError.
@@ -65,8 +82,7 @@ class GripProxy:
 
     @classmethod
     def from_url(cls, url: str) -> GripProxy:
-        from gripcontrol import parse_grip_uri  # django-grip's parser: same reading as its own
-
+        # django-grip's own parser: the same reading as its own
         return cls.from_entry(parse_grip_uri(url), "GRIP_URL")
 
     @classmethod
@@ -84,7 +100,8 @@ class GripProxy:
                 f"{where} has unknown field(s) {', '.join(sorted(unknown))}; "
                 f"django-grip reads {', '.join(PROXY_FIELDS)}."
             )
-        return cls(**{name: entry.get(name) or None for name in PROXY_FIELDS})
+        fields: dict[str, Any] = {name: entry.get(name) or None for name in PROXY_FIELDS}
+        return cls(**fields)
 
 
 @dataclass(frozen=True)
@@ -106,30 +123,43 @@ class Settings:
         return bool(self.proxies)
 
 
+# The Django settings get_settings() reads: a change to any of them clears its cache.
+READ_SETTINGS = frozenset({"DASHBOARDS_SSE", "GRIP_URL", "GRIP_PROXIES", "GRIP_PREFIX"})
+
+
+@functools.cache
 def get_settings() -> Settings:
-    """Read the settings now (cheap; tests override settings freely)."""
-    user = getattr(settings, "DASHBOARDS_SSE", {}) or {}
+    """The settings, read once and cached (cleared when a test changes one of them)."""
+    user: dict[str, Any] = getattr(settings, "DASHBOARDS_SSE", {}) or {}
     unknown = set(user) - set(DEFAULTS)
     if unknown:
         raise ImproperlyConfigured(
             f"Unknown DASHBOARDS_SSE setting(s): {', '.join(sorted(unknown))}. "
             f"Known: {', '.join(DEFAULTS)}."
         )
-    values = {**DEFAULTS, **user}
+    values: dict[str, Any] = {**DEFAULTS, **user}
     proxies = grip_proxies()
     required = values["PUSHPIN_REQUIRED"]
     return Settings(
         proxies=proxies,
         grip_prefix=getattr(settings, "GRIP_PREFIX", ""),
         pushpin_required=bool(proxies) if required is None else bool(required),
-        publish_timeout=float(values["PUBLISH_TIMEOUT"]),  # type: ignore[arg-type]
-        publish_request_timeout=float(values["PUBLISH_REQUEST_TIMEOUT"]),  # type: ignore[arg-type]
-        max_html_bytes=int(values["MAX_HTML_BYTES"]),  # type: ignore[call-overload]
-        embedded_poll_interval=float(values["EMBEDDED_POLL_INTERVAL"]),  # type: ignore[arg-type]
-        keep_alive=float(values["KEEP_ALIVE"]),  # type: ignore[arg-type]
-        reconnect_base_ms=int(values["RECONNECT_BASE_MS"]),  # type: ignore[call-overload]
-        reconnect_max_ms=int(values["RECONNECT_MAX_MS"]),  # type: ignore[call-overload]
+        publish_timeout=float(values["PUBLISH_TIMEOUT"]),
+        publish_request_timeout=float(values["PUBLISH_REQUEST_TIMEOUT"]),
+        max_html_bytes=int(values["MAX_HTML_BYTES"]),
+        embedded_poll_interval=float(values["EMBEDDED_POLL_INTERVAL"]),
+        keep_alive=float(values["KEEP_ALIVE"]),
+        reconnect_base_ms=int(values["RECONNECT_BASE_MS"]),
+        reconnect_max_ms=int(values["RECONNECT_MAX_MS"]),
     )
+
+
+def _clear_cache(setting: str, **kwargs: Any) -> None:
+    if setting in READ_SETTINGS:
+        get_settings.cache_clear()
+
+
+setting_changed.connect(_clear_cache, dispatch_uid="dashboards_sse.conf")
 
 
 def grip_proxies() -> tuple[GripProxy, ...]:

@@ -1,4 +1,9 @@
-"""Dashboard: a named set of components with one event channel and one permission rule."""
+"""Dashboard: a named set of components with one event channel and one permission rule.
+
+The declarative API above ``publish/``: a ``Dashboard`` class is a board (``types.Board``) the
+pipeline pushes to. ``get_dashboard`` and friends narrow the registry's boards to this class for
+the read side and the faces above it.
+"""
 
 from __future__ import annotations
 
@@ -13,14 +18,14 @@ from django.urls import NoReverseMatch, reverse
 
 from . import registry
 from .components import Component
-from .exceptions import InvalidValue, UnknownComponent
+from .exceptions import InvalidValue, UnknownComponent, UnknownDashboard
+from .publish import push
+from .types import Pushed
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-
-    from .publish import Pushed
-
-    User = AbstractBaseUser | AnonymousUser
+    # django-stubs' "user model or AnonymousUser" (HttpRequest.user's type): its plugin reads
+    # the user model from AUTH_USER_MODEL.
+    from django.contrib.auth.models import _AnyUser as User
 
 # Who may view a dashboard: None (anyone), a permission string ("shop.view_order"),
 # "login" (any authenticated user), or a callable taking the user.
@@ -96,10 +101,6 @@ class Dashboard:
             cls.title = cls.__name__
         cls.channel = f"dashboard.{cls.slug}"
         registry.register(cls)
-        if apps.ready and any(c.refresh_on for c in components.values()):
-            from .model_sync import watch
-
-            watch(cls)  # defined after start-up; at start-up apps.py watches every dashboard
 
     @classmethod
     def get_component(cls, name: str) -> Component:
@@ -113,9 +114,7 @@ class Dashboard:
 
     @classmethod
     def push(cls, **values: Any) -> Pushed:
-        """Push several components at once: rendered once each, published together."""
-        from .publish import push
-
+        """Push several components at once: rendered once, published as one event."""
         return push(cls, **values)
 
     # -- providers ------------------------------------------------------------------------
@@ -128,7 +127,8 @@ class Dashboard:
         method = getattr(cls, f"get_{name}_value", None)
         if method is None:
             return None
-        return getattr(cls(), f"get_{name}_value")  # type: ignore[no-any-return]
+        provider: Callable[[], Any] = getattr(cls(), f"get_{name}_value")
+        return provider
 
     @classmethod
     def provided_values(cls, *names: str) -> dict[str, Any]:
@@ -171,6 +171,8 @@ class Dashboard:
         if rule is None:
             return True
         if callable(rule):
+            # Not at the top: this module is imported with the package, before the auth
+            # models can be (Django's app loading).
             from django.contrib.auth.models import AnonymousUser
 
             return bool(rule(user if user is not None else AnonymousUser()))
@@ -182,3 +184,24 @@ class Dashboard:
 
 
 _RESERVED = frozenset(name for name in vars(Dashboard) if not name.startswith("__"))
+
+
+def _narrow(board: object) -> type[Dashboard]:
+    if isinstance(board, type) and issubclass(board, Dashboard):
+        return board
+    raise UnknownDashboard(f"{board!r} is a board but not a dashboards_sse Dashboard.")
+
+
+def get_dashboard(slug: str | type) -> type[Dashboard]:
+    """The dashboard for a slug or class (see ``registry.get_dashboard``)."""
+    return _narrow(registry.get_dashboard(slug))
+
+
+def get_dashboards() -> list[type[Dashboard]]:
+    """Every registered dashboard, by slug (adapters' finders run first)."""
+    return [_narrow(board) for board in registry.get_dashboards()]
+
+
+def dashboard_for_channel(channel: str) -> type[Dashboard] | None:
+    board = registry.dashboard_for_channel(channel)
+    return None if board is None else _narrow(board)

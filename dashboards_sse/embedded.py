@@ -15,10 +15,12 @@ from collections.abc import AsyncIterator, Callable, Iterator
 
 from asgiref.sync import sync_to_async
 from django_eventstream.event import Event
+from django_eventstream.models import Event as StoredEvent
 from django_eventstream.storage import EventDoesNotExist
 from django_eventstream.utils import get_storage, make_id, sse_encode_event
 
 from .conf import Settings
+from .publish.wire import forbidden_event
 
 # Same preamble as Pushpin mode: padding defeats proxy buffering, then "stream-open".
 PREAMBLE = ":" + " " * 2048 + "\n\nevent: stream-open\ndata:\n\n"
@@ -48,15 +50,15 @@ class EmbeddedStream:
         """One look at storage: (body to send, stop?). Runs in a thread under ASGI."""
         storage = get_storage()
         body = ""
-        events = []
+        events: list[Event] = []
         if self.last_id is None:
             self.last_id = storage.get_current_id(self.channel)
         else:
             try:
                 events = storage.get_events(self.channel, self.last_id, limit=BATCH)
             except EventDoesNotExist as exc:
-                events = _after_trimmed(self.channel, self.last_id)
-                if events is None:  # history expired: tell the client to reload
+                trimmed = _after_trimmed(self.channel, self.last_id)
+                if trimmed is None:  # history expired: tell the client to reload
                     self.last_id = int(exc.current_id)
                     body += sse_encode_event(
                         "stream-reset",
@@ -64,7 +66,8 @@ class EmbeddedStream:
                         event_id=make_id({self.channel: self.last_id}),
                         json_encode=True,
                     )
-                    events = []
+                    trimmed = []
+                events = trimmed
         for event in events:
             self.last_id = event.id
             body += sse_encode_event(
@@ -75,10 +78,7 @@ class EmbeddedStream:
         if now - self.last_check >= PERMISSION_RECHECK_SECONDS:
             self.last_check = now
             if not self.still_allowed():
-                error = {"condition": "forbidden", "text": "Permission denied."}
-                return body + sse_encode_event(
-                    "stream-error", error, event_id="error", json_encode=True
-                ), True
+                return body + forbidden_event("Permission denied."), True
         if not body and now - self.last_sent >= self.config.keep_alive:
             body = KEEP_ALIVE
         if body:
@@ -113,8 +113,6 @@ def _after_trimmed(channel: str, last_id: int) -> list[Event] | None:
     """Events after ``last_id`` when only ``last_id`` itself was trimmed from storage (a quiet
     channel's history expires, yet an up-to-date client has missed nothing); None on a real gap.
     django-eventstream's storage insists on finding ``last_id`` and would reset the client."""
-    from django_eventstream.models import Event as StoredEvent
-
     rows = list(
         StoredEvent.objects.filter(channel=channel, eid__gt=last_id).order_by("eid")[:BATCH]
     )

@@ -40,6 +40,8 @@ class PartialPublishError(PublishError):
         self.accepted = accepted  # publish URLs that accepted the update
         self.failed = failed  # publish URL -> what went wrong
 
-    def __reduce__(self) -> tuple[type[PartialPublishError], tuple[str, list[str], dict]]:
+    def __reduce__(
+        self,
+    ) -> tuple[type[PartialPublishError], tuple[str, list[str], dict[str, str]]]:
         # Picklable with its details: Celery stores a task's exception in its result backend.
         return type(self), (str(self), self.accepted, self.failed)

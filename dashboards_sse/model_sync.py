@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
@@ -21,15 +21,27 @@ from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
 
 from . import registry
-
-if TYPE_CHECKING:
-    from .dashboard import Dashboard
+from .dashboard import Dashboard, get_dashboards
+from .types import Board
 
 logger = logging.getLogger("dashboards_sse")
 
 # model -> {(dashboard, component name)}
 _watchers: dict[type[Model], set[tuple[type[Dashboard], str]]] = defaultdict(set)
 _stale = threading.local()  # per thread: {database alias: {dashboard: {component names}}}
+
+
+def start() -> None:
+    """Watch every dashboard's ``refresh_on`` models, and those of dashboards defined later
+    (called once the app registry is ready: model references are resolved through it)."""
+    for dashboard in get_dashboards():
+        watch(dashboard)
+    registry.on_register(_registered)
+
+
+def _registered(board: Board) -> None:
+    if isinstance(board, type) and issubclass(board, Dashboard):
+        watch(board)
 
 
 def watch(dashboard: type[Dashboard]) -> None:

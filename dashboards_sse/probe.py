@@ -19,7 +19,7 @@ from django.urls import reverse
 from .conf import GripProxy, get_settings
 from .dashboard import Dashboard
 from .publish.grip import auth_headers
-from .publish.pipeline import user_item
+from .publish.wire import user_item
 
 CHECK_EVENT = "dashboards-sse-check"
 

@@ -1,24 +1,29 @@
-"""The registry of declared dashboards, filled as Dashboard subclasses are defined.
+"""The registry of declared boards, by slug and by channel, filled as they are defined.
 
-Adapters (contrib.django_dashboards) add *finders*: callables that register the dashboards they
+It knows boards only by the protocol in ``types.py``: ``dashboard.py`` registers its classes here
+and narrows what it looks up to ``Dashboard`` (``dashboard.get_dashboard``), so this module sits
+below both the declarative API and the publishing pipeline.
+
+Adapters (contrib.django_dashboards) add *finders*: callables that register the boards they
 derive from another framework's classes, run before a lookup misses and before a full listing,
-plus *aliases* from those classes to the dashboards they registered.
+plus *aliases* from those classes to the boards they registered. ``on_register`` listeners
+(model_sync) hear of every board registered after they subscribed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
 from .exceptions import UnknownDashboard
+from .types import Board
 
-if TYPE_CHECKING:
-    from .dashboard import Dashboard
-
-_dashboards: dict[str, type[Dashboard]] = {}
+_dashboards: dict[str, Board] = {}
+_by_channel: dict[str, Board] = {}
 _finders: list[Callable[[], None]] = []
-_aliases: dict[type, type[Dashboard]] = {}
+_aliases: dict[type, Board] = {}
+_listeners: list[Callable[[Board], None]] = []
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,13 @@ def add_finder(finder: Callable[[], None]) -> None:
         _finders.append(finder)
 
 
-def alias(source: type, dashboard: type[Dashboard]) -> None:
+def on_register(listener: Callable[[Board], None]) -> None:
+    """Call ``listener(board)`` for every board registered from now on."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def alias(source: type, dashboard: Board) -> None:
     """Let ``get_dashboard(source)`` answer ``dashboard`` (a class of another framework)."""
     _aliases[source] = dashboard
 
@@ -49,7 +60,7 @@ def _find() -> None:
         finder()
 
 
-def register(dashboard: type[Dashboard]) -> None:
+def register(dashboard: Board) -> None:
     existing = _dashboards.get(dashboard.slug)
     if existing is not None and _path(existing) != _path(dashboard):
         problems.append(
@@ -61,22 +72,26 @@ def register(dashboard: type[Dashboard]) -> None:
             )
         )
         return
-    _dashboards[dashboard.slug] = dashboard  # a re-imported module replaces its own class
+    if existing is not None:  # a re-imported module replaces its own class
+        _by_channel.pop(existing.channel, None)
+    _dashboards[dashboard.slug] = dashboard
+    _by_channel[dashboard.channel] = dashboard
+    for listener in _listeners:
+        listener(dashboard)
 
 
-def unregister(dashboard: type[Dashboard]) -> None:
+def unregister(dashboard: Board) -> None:
     if is_registered(dashboard):
         del _dashboards[dashboard.slug]
+        _by_channel.pop(dashboard.channel, None)
 
 
-def get_dashboard(slug: str | type[Dashboard]) -> type[Dashboard]:
-    """The dashboard class for a slug or class (an adapted class gives the dashboard derived
-    from it). Raises UnknownDashboard."""
-    from .dashboard import Dashboard
-
+def get_dashboard(slug: str | type | Board) -> Board:
+    """The board for a slug, or a board itself (an adapted class gives the board derived from
+    it). Raises UnknownDashboard."""
+    if isinstance(slug, Board):
+        return slug
     if isinstance(slug, type):
-        if issubclass(slug, Dashboard):
-            return slug
         if slug not in _aliases:
             _find()
         if slug in _aliases:
@@ -95,26 +110,21 @@ def get_dashboard(slug: str | type[Dashboard]) -> type[Dashboard]:
         raise UnknownDashboard(f"No dashboard {slug!r}. Known dashboards: {known}.") from None
 
 
-def is_registered(dashboard: type[Dashboard]) -> bool:
+def is_registered(dashboard: Board) -> bool:
     return _dashboards.get(dashboard.slug) is dashboard
 
 
-def get_dashboards() -> list[type[Dashboard]]:
+def get_dashboards() -> list[Board]:
     _find()
     return [_dashboards[slug] for slug in sorted(_dashboards)]
 
 
-def dashboard_for_channel(channel: str) -> type[Dashboard] | None:
-    found = _by_channel(channel)
-    if found is None:
+def dashboard_for_channel(channel: str) -> Board | None:
+    """The board streaming on ``channel`` (a dict lookup: Pushpin asks on every request)."""
+    if channel not in _by_channel:
         _find()
-        found = _by_channel(channel)
-    return found
+    return _by_channel.get(channel)
 
 
-def _by_channel(channel: str) -> type[Dashboard] | None:
-    return next((board for board in _dashboards.values() if board.channel == channel), None)
-
-
-def _path(dashboard: type[Dashboard]) -> str:
+def _path(dashboard: Any) -> str:
     return f"{dashboard.__module__}.{dashboard.__qualname__}"

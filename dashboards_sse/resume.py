@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
-import jwt
-from django.conf import settings
 from django.http import HttpRequest
 
 MAX_EVENT_ID_CHARS = 1_000
@@ -38,12 +36,3 @@ def parse_last_event_id(request: HttpRequest, channel: str) -> int | None:
         if unquote(name) == channel:
             found = int(number)
     return found
-
-
-def valid_es_meta(token: str) -> bool:
-    """Whether django-eventstream's ``es-meta`` token is its own, unexpired (it would raise)."""
-    try:
-        jwt.decode(token, settings.SECRET_KEY.encode(), algorithms=["HS256"])
-    except jwt.PyJWTError:
-        return False
-    return True

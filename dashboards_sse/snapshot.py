@@ -1,22 +1,24 @@
 """What a page shows on first render: the latest stored states plus the event id to resume from.
 
 The event id is read *before* the states: an update that lands in between is both rendered and
-replayed (the same HTML twice, harmless), never neither — the Mercure bootstrap pattern.
+replayed (the same HTML twice, harmless: the client applies an event only if it is newer than
+the page), never neither — the Mercure bootstrap pattern.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django_eventstream.utils import get_storage, make_id
 
+from .components import Component
+from .conf import get_settings
+from .dashboard import Dashboard
 from .models import ComponentState
-
-if TYPE_CHECKING:
-    from .components import Component
-    from .dashboard import Dashboard
+from .types import State
 
 logger = logging.getLogger("dashboards_sse")
 
@@ -35,21 +37,25 @@ class Snapshot:
 
 
 def current_event_id(dashboard: type[Dashboard]) -> str:
-    from django_eventstream.utils import get_storage, make_id
-
     return str(make_id({dashboard.channel: get_storage().get_current_id(dashboard.channel)}))
 
 
-def take_snapshot(dashboard: type[Dashboard], names: list[str] | None = None) -> Snapshot:
+def read_page(
+    dashboard: type[Dashboard], names: list[str] | None = None
+) -> tuple[str, dict[str, State]]:
+    """The event id a page resumes from, then the stored states of ``names`` (default: all),
+    in that order (see above)."""
     last_event_id = current_event_id(dashboard)
-    wanted = names if names is not None else list(dashboard.components)
-    states = dict(
-        ComponentState.objects.filter(dashboard=dashboard.slug, component__in=wanted).values_list(
-            "component", "state"
-        )
-    )
+    rows = ComponentState.objects.filter(dashboard=dashboard.slug)
+    if names is not None:
+        rows = rows.filter(component__in=names)
+    return last_event_id, dict(rows.values_list("component", "state"))
+
+
+def take_snapshot(dashboard: type[Dashboard], names: list[str] | None = None) -> Snapshot:
+    last_event_id, states = read_page(dashboard, names)
     rendered = []
-    for name in wanted:
+    for name in names if names is not None else list(dashboard.components):
         component = dashboard.get_component(name)
         state = states.get(name)
         if state is None:
@@ -58,7 +64,7 @@ def take_snapshot(dashboard: type[Dashboard], names: list[str] | None = None) ->
     return Snapshot(dashboard, last_event_id, rendered)
 
 
-def provided_state(dashboard: type[Dashboard], component: Component) -> dict | None:
+def provided_state(dashboard: type[Dashboard], component: Component) -> State | None:
     """Nothing pushed yet: ask the provider, if any. A failing provider shows a placeholder
     (logged), never a server error."""
     provider = dashboard.get_provider(component.name)
@@ -69,3 +75,15 @@ def provided_state(dashboard: type[Dashboard], component: Component) -> dict | N
     except Exception:
         logger.exception("dashboards_sse: provider for %s failed", component.qualified_name)
         return None
+
+
+def stream_attrs(last_event_id: str) -> SafeString:
+    """The attributes the client script reads off a stream's element: where to resume from
+    and its reconnect backoff (written once for our roots and the adapter's elements)."""
+    config = get_settings()
+    return format_html(
+        'data-dsse-last-event-id="{}" data-dsse-backoff-base="{}" data-dsse-backoff-max="{}"',
+        last_event_id,
+        config.reconnect_base_ms,
+        config.reconnect_max_ms,
+    )

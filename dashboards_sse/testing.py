@@ -8,33 +8,23 @@
         pushes.assert_pushed("shop.sales", "orders", 1285)
         assert "1,285" in pushes.html("shop.sales", "orders")
 
-Or the pytest fixture ``dashboard_pushes`` (registered as a pytest plugin). Pushes are still
-validated, rendered and stored (so a test needs database access), only not published, and
-never coalesced (``max_rate``): every push is rendered, so tests do not depend on timing.
+Or the pytest fixture ``dashboard_pushes`` (``pytest_plugin.py``, registered with pytest).
+Pushes are still validated, rendered and stored (so a test needs database access), only not
+published, and never coalesced (``max_rate``): every push is rendered, so tests do not depend
+on timing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .publish import Pushed, pipeline
-
-if TYPE_CHECKING:
-    from .dashboard import Dashboard
+from .dashboard import Dashboard
+from .publish import recording
+from .types import Pushed
 
 _ANY: Any = object()
-
-# Debian Chromium in a sandbox-less container, without talking to Google's services.
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def _slug(dashboard: str | type[Dashboard]) -> str:
@@ -74,7 +64,11 @@ class CapturedPushes(list[Pushed]):
         """Assert a push happened (to ``component``, with ``value``); return the last match."""
         found = self.of(dashboard, component)
         if value is not _ANY:
-            found = [pushed for pushed in found if pushed.values.get(component) == value]
+            found = [
+                pushed
+                for pushed in found
+                if (None if component is None else pushed.values.get(component)) == value
+            ]
         if not found or (count is not None and len(found) != count):
             wanted = f"{count} push(es)" if count is not None else "a push"
             what = f" of {value!r}" if value is not _ANY else ""
@@ -100,22 +94,5 @@ class CapturedPushes(list[Pushed]):
 @contextmanager
 def capture_pushes() -> Iterator[CapturedPushes]:
     """Record pushes made inside the block instead of sending them to Pushpin."""
-    captured = CapturedPushes()
-    pipeline._captures.append(captured)
-    try:
+    with recording(CapturedPushes()) as captured:
         yield captured
-    finally:
-        pipeline._captures.remove(captured)
-
-
-try:
-    import pytest
-except ImportError:  # pragma: no cover - pytest is optional for users
-    pass
-else:
-
-    @pytest.fixture
-    def dashboard_pushes() -> Iterator[CapturedPushes]:
-        """Pushes made during the test, captured instead of published."""
-        with capture_pushes() as captured:
-            yield captured

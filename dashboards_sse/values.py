@@ -24,13 +24,14 @@ def describe(value: Any) -> str:
 def as_number(value: Any, where: str, what: str = "a number") -> float | int:
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise InvalidValue(f"{where}: expected {what}, got {describe(value)}.")
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise InvalidValue(f"{where}: expected a finite number, got {value!r}.")
-        value = float(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        raise InvalidValue(f"{where}: expected a finite number, got {value!r}.")
-    return value
+    number: int | float | Decimal = value
+    if isinstance(number, Decimal):
+        if not number.is_finite():
+            raise InvalidValue(f"{where}: expected a finite number, got {number!r}.")
+        number = float(number)
+    if isinstance(number, float) and not math.isfinite(number):
+        raise InvalidValue(f"{where}: expected a finite number, got {number!r}.")
+    return number
 
 
 def as_timestamp(value: Any, where: str) -> float | int:

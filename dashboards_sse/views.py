@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import jwt
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.handlers.asgi import ASGIRequest
@@ -25,14 +27,14 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render
+from django_eventstream.views import events
 
-from .access import current_user
+from .channels import current_user
 from .conf import get_settings
-from .dashboard import Dashboard
+from .dashboard import Dashboard, get_dashboard
 from .embedded import EmbeddedStream
 from .exceptions import UnknownDashboard
-from .registry import get_dashboard
-from .resume import InvalidEventId, parse_last_event_id, valid_es_meta
+from .resume import InvalidEventId, parse_last_event_id
 
 
 def _dashboard_or_404(slug: str) -> type[Dashboard]:
@@ -56,6 +58,15 @@ def dashboard_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _text(response_class: type[HttpResponse], message: str) -> HttpResponse:
     return response_class(message + "\n", content_type="text/plain; charset=utf-8")
+
+
+def valid_es_meta(token: str) -> bool:
+    """Whether django-eventstream's ``es-meta`` token is its own, unexpired (it would raise)."""
+    try:
+        jwt.decode(token, settings.SECRET_KEY.encode(), algorithms=["HS256"])
+    except jwt.PyJWTError:
+        return False
+    return True
 
 
 def _stream_user(request: HttpRequest) -> Any:
@@ -99,8 +110,6 @@ async def dashboard_stream(request: HttpRequest, slug: str) -> HttpResponseBase:
             return _text(HttpResponseForbidden, f"You may not view the dashboard {slug!r}.")
 
     if proxied:
-        from django_eventstream.views import events
-
         response: HttpResponseBase = await sync_to_async(events)(
             request, channels=[dashboard.channel]
         )

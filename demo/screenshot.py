@@ -3,19 +3,21 @@
     python demo/screenshot.py http://127.0.0.1:7999/ docs/demo-dashboard.png
 
 Waits until the dashboard (ours, or a django-dashboards page with SSE components) reports
-"live", then a few seconds for its charts, and saves a 1280x800 PNG. Exits non-zero when the
-page never goes live.
+"live", then a few seconds for its charts, and saves a PNG (1280x800 unless --width/--height).
+Exits non-zero when the page never goes live.
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import time
+from pathlib import Path
 
-from dashboards_sse.testing import CHROMIUM_FLAGS as CHROMIUM_ARGS
 from playwright.sync_api import sync_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
+from tests.browser.chromium import launch
 
 
 def main() -> int:
@@ -23,15 +25,18 @@ def main() -> int:
     parser.add_argument("url")
     parser.add_argument("output")
     parser.add_argument("--wait", type=float, default=5.0, help="seconds after going live")
+    parser.add_argument("--width", type=int, default=1280)
+    parser.add_argument("--height", type=int, default=800)
+    parser.add_argument("--full-page", action="store_true", help="the whole page, scrolled")
     args = parser.parse_args()
-    executable = shutil.which("chromium")
-    if executable is None:
-        print("screenshot: no `chromium` on PATH", file=sys.stderr)
-        return 2
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            browser = launch(playwright)
+        except RuntimeError as exc:
+            print(f"screenshot: {exc}", file=sys.stderr)
+            return 2
+        try:
+            page = browser.new_page(viewport={"width": args.width, "height": args.height})
             page.goto(args.url)
             page.wait_for_selector("[data-dsse-status=live]", timeout=15_000)
             time.sleep(args.wait)
@@ -42,7 +47,7 @@ def main() -> int:
             ) + page.eval_on_selector_all(
                 ".js-plotly-plot", "plots => plots.map(p => p.data[0].x.length)"
             )
-            page.screenshot(path=args.output)
+            page.screenshot(path=args.output, full_page=args.full_page)
         finally:
             browser.close()
     print(f"screenshot: {args.output} (status {status}, chart points {points})")

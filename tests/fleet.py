@@ -18,7 +18,7 @@ from pathlib import Path
 from string import Template
 
 from tests.live import REPO, Stack, free_port, spawn, stop, wait_for_port
-from tests.sse import SSEClient
+from tests.sse import SSEClient, expand
 
 # Test-only: each response names the Pushpin the balancer chose, so a test can see where its
 # clients landed (inherited by the template's server block, which adds no headers itself).
@@ -149,7 +149,7 @@ class ResilientReader(threading.Thread):
                     self.landed.append(client.headers.get("x-test-pushpin", "?"))
                     self.connected.set()
                     while not self.done.is_set():
-                        for event in client.events(timeout=0.5):
+                        for event in expand(client.events(timeout=0.5)):
                             self._record(event.type, event.id)
             except (OSError, ValueError):
                 self.connected.clear()

@@ -3,10 +3,14 @@ bounded by a deadline on every read (a test never hangs on a silent stream)."""
 
 from __future__ import annotations
 
+import json
 import socket
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+UPDATE_EVENT = "dsse-update"
 
 
 @dataclass
@@ -14,6 +18,20 @@ class Event:
     type: str
     data: str
     id: str | None
+
+
+def expand(events: Iterable[Event]) -> list[Event]:
+    """Each ``dsse-update`` message as one event per component it updates (type = component,
+    data = its HTML, the message's id): how a viewer sees the components change. Other events
+    pass through."""
+    out = []
+    for event in events:
+        if event.type != UPDATE_EVENT:
+            out.append(event)
+            continue
+        message = json.loads(event.data)
+        out += [Event(u["component"], u["html"], event.id) for u in message["updates"]]
+    return out
 
 
 class SSEClient:
@@ -117,7 +135,8 @@ class SSEClient:
         return out
 
     def wait_for(self, event_type: str, timeout: float = 10, contains: str = "") -> Event:
-        """The next event of this type (events before it are consumed, events after it kept)."""
+        """The next event of this type, or the next update of the component of this name
+        (events before it are consumed, events after it kept)."""
         deadline = time.monotonic() + timeout
         seen = []
         while True:
@@ -128,7 +147,7 @@ class SSEClient:
                     return event
             if time.monotonic() >= deadline:
                 break
-            self.pending = self.events(timeout=deadline - time.monotonic())
+            self.pending = expand(self.events(timeout=deadline - time.monotonic()))
         raise AssertionError(f"no {event_type!r} event containing {contains!r}; saw {seen}")
 
     def close(self) -> None:

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
-from dashboards_sse.access import current_user
+from dashboards_sse.channels import current_user
 from tests.conftest import PublishServer
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -31,6 +31,13 @@ TESTAPP_LINES = [
     "testapp.sensors trace chart",
     "testapp.sensors door stat",
     "testapp.sensors history chart",
+    "testapp.wall orders stat",
+    "testapp.wall revenue stat",
+    "testapp.wall visitors stat",
+    "testapp.wall conversion stat",
+    "testapp.wall errors stat",
+    "testapp.wall state stat",
+    "testapp.wall p95 chart",
 ]
 
 

@@ -12,6 +12,7 @@ from dashboards_sse.conf import GripProxy, get_settings
 
 def test_defaults(settings: Any) -> None:
     del settings.DASHBOARDS_SSE  # the test settings shorten the reconnect backoff
+    get_settings.cache_clear()  # pytest-django sends no setting_changed for a deletion
     config = get_settings()
     assert config.proxies == ()
     assert config.publishes is False
@@ -31,6 +32,16 @@ def test_overrides(settings: Any) -> None:
     assert config.publish_timeout == 1.5
     assert config.max_html_bytes == 10
     assert config.keep_alive == 3.0
+
+
+def test_settings_are_cached_until_one_changes(settings: Any) -> None:
+    settings.DASHBOARDS_SSE = {"KEEP_ALIVE": 3}
+    first = get_settings()
+    assert get_settings() is first  # read once
+    settings.DASHBOARDS_SSE = {"KEEP_ALIVE": 4}  # setting_changed clears the cache
+    assert get_settings().keep_alive == 4.0
+    settings.GRIP_URL = "http://127.0.0.1:5561"
+    assert get_settings().publishes
 
 
 def test_none_means_defaults(settings: Any) -> None:

@@ -13,6 +13,7 @@ from django_eventstream.models import Event
 from dashboards_sse import embedded, push
 from dashboards_sse.conf import Settings, get_settings
 from dashboards_sse.embedded import KEEP_ALIVE, PREAMBLE, EmbeddedStream
+from dashboards_sse.publish import wire
 
 CHANNEL = "dashboard.testapp.ops"
 pytestmark = pytest.mark.django_db
@@ -36,7 +37,7 @@ def test_no_last_id_starts_at_current() -> None:
     later = push("testapp.ops", cpu=2).event_ids["cpu"]
     body, stop = live.step()
     assert not stop
-    assert body.startswith(f"event: cpu\nid: {CHANNEL}:{later}\n")
+    assert body.startswith(f"event: dsse-update\nid: {CHANNEL}:{later}\n")
     assert live.last_id == later
 
 
@@ -45,38 +46,37 @@ def test_no_events_yet() -> None:
     assert live.step() == ("", False)
     assert live.last_id == 0
     event_id = push("testapp.ops", cpu=1).event_ids["cpu"]
-    assert live.step()[0].startswith(f"event: cpu\nid: {CHANNEL}:{event_id}\n")
+    assert live.step()[0].startswith(f"event: dsse-update\nid: {CHANNEL}:{event_id}\n")
 
 
 def test_catch_up() -> None:
-    result = push("testapp.ops", cpu=1, status="up")
-    first = result.event_ids["cpu"]
-    live = stream(first - 1)
+    first = push("testapp.ops", cpu=1, status="up")
+    second = push("testapp.ops", cpu=2)
+    live = stream(first.event_id - 1)
     body, stop = live.step()
     assert not stop
-    assert body == (
-        "".join(
-            f"event: {name}\nid: {CHANNEL}:{result.event_ids[name]}\n"
-            + "".join(f"data: {line}\n" for line in result.html[name].split("\n"))
-            + "\n"
-            for name in ("cpu", "status")
-        )
+    assert body == "".join(  # the same message as live, one per push
+        f"event: dsse-update\nid: {CHANNEL}:{result.event_id}\n"
+        f"data: {wire.message(wire.replace(n, h) for n, h in result.html.items())}\n\n"
+        for result in (first, second)
     )
-    assert live.last_id == first + 1
+    assert live.last_id == second.event_id
     assert live.caught_up
     assert live.step() == ("", False)
 
 
 def test_catch_up_in_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(embedded, "BATCH", 2)
-    result = push("testapp.ops", cpu=1, status="x", latency=1)
-    first = result.event_ids["cpu"]
+    first = push("testapp.ops", cpu=1, status="x", latency=1).event_id
+    push("testapp.ops", cpu=2)
+    push("testapp.ops", latency=2)
     live = stream(first - 1)
     body, _ = live.step()
     assert body.count("event: ") == 2
     assert not live.caught_up
     body, _ = live.step()
-    assert body.startswith(f"event: latency\nid: {CHANNEL}:{first + 2}\n")
+    assert body.startswith(f"event: dsse-update\nid: {CHANNEL}:{first + 2}\n")
+    assert '"component":"latency"' in body
     assert live.caught_up
 
 
@@ -106,7 +106,7 @@ def test_no_keep_alive_with_events() -> None:
     push("testapp.ops", cpu=1)
     live.last_sent = time.monotonic() - 6
     body, _ = live.step()
-    assert body.startswith("event: cpu\n")
+    assert body.startswith("event: dsse-update\n")
     assert KEEP_ALIVE not in body
 
 
@@ -141,7 +141,7 @@ def test_permission_lost(monkeypatch: pytest.MonkeyPatch) -> None:
     live = stream(event_id - 1, allowed=lambda: False)
     body, stop = live.step()
     assert stop
-    assert body.startswith(f"event: cpu\nid: {CHANNEL}:{event_id}\n")
+    assert body.startswith(f"event: dsse-update\nid: {CHANNEL}:{event_id}\n")
     assert body.endswith(
         "event: stream-error\nid: error\n"
         'data: {"condition": "forbidden", "text": "Permission denied."}\n\n'
@@ -175,4 +175,4 @@ def test_idle_client_gets_next_event_after_trim() -> None:
     Event.objects.update(created=timezone.now() - timedelta(days=2))  # a quiet weekend
     following = push("testapp.ops", cpu=2).event_ids["cpu"]  # trims the old events
     body, _ = live.step()
-    assert body.startswith(f"event: cpu\nid: {CHANNEL}:{following}\n")
+    assert body.startswith(f"event: dsse-update\nid: {CHANNEL}:{following}\n")

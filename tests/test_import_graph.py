@@ -431,3 +431,14 @@ def test_a_module_level_cycle_not_through_the_first_member_is_preferred(
     out = capsys.readouterr().out
     assert "Cycle 1: 3 modules: pkg.a, pkg.b, pkg.c\n" in out
     assert "  other edges inside it: pkg.a -> pkg.b, pkg.b -> pkg.a (fn)\n" in out
+
+
+# The function-level imports the package keeps, each for Django's or pytest's loading order
+# (apps.py: access needs the auth models; pytest_plugin.py: the package needs settings).
+ALLOWED_FUNCTION_IMPORTS = 2
+
+
+def test_the_package_imports_one_way(capsys: pytest.CaptureFixture[str]) -> None:
+    package = Path(__file__).resolve().parent.parent / "dashboards_sse"
+    code = main([str(package), "--max-function-imports", str(ALLOWED_FUNCTION_IMPORTS)])
+    assert code == 0, capsys.readouterr().out

@@ -95,3 +95,22 @@ def test_other_path_same_slug(cleanup: list[type[Dashboard]]) -> None:
     assert f"{__name__}.Other" in problem.message
     assert problem.hint == "Set a distinct `slug = ...` on one of them."
     assert registry.get_dashboard("t-registry.taken") is board
+
+
+def test_on_register_hears_of_later_boards(cleanup: list[type[Dashboard]]) -> None:
+    heard: list[object] = []
+    registry.on_register(heard.append)
+    try:
+        board = make("t-registry.heard")
+        cleanup.append(board)
+    finally:
+        registry._listeners.remove(heard.append)
+    assert heard == [board]
+
+
+def test_channel_lookup_follows_a_replaced_class(cleanup: list[type[Dashboard]]) -> None:
+    first = make("t-registry.replaced")
+    second = make("t-registry.replaced")
+    cleanup.append(second)
+    assert registry.dashboard_for_channel("dashboard.t-registry.replaced") is second
+    assert first is not second

@@ -1,17 +1,12 @@
 from __future__ import annotations
 
-import time
-
-import jwt
 import pytest
-from django.conf import settings
 from django.test import RequestFactory
 
 from dashboards_sse.resume import (
     MAX_EVENT_ID_CHARS,
     InvalidEventId,
     parse_last_event_id,
-    valid_es_meta,
 )
 
 CHANNEL = "dashboard.testapp.ops"
@@ -106,24 +101,3 @@ def test_longest_allowed() -> None:
 
 def test_invalid_event_id_is_value_error() -> None:
     assert issubclass(InvalidEventId, ValueError)
-
-
-def es_meta(key: str = settings.SECRET_KEY, **claims: object) -> str:
-    return jwt.encode(claims, key.encode(), algorithm="HS256")
-
-
-def test_valid_es_meta() -> None:
-    assert valid_es_meta(es_meta(exp=int(time.time()) + 60, user="anonymous"))
-
-
-def test_es_meta_expired() -> None:
-    assert not valid_es_meta(es_meta(exp=int(time.time()) - 60))
-
-
-def test_es_meta_other_key() -> None:
-    assert not valid_es_meta(es_meta("another-key-" + "x" * 40, exp=int(time.time()) + 60))
-
-
-@pytest.mark.parametrize("token", ["", "garbage", "a.b.c"])
-def test_es_meta_garbage(token: str) -> None:
-    assert not valid_es_meta(token)

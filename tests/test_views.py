@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -12,10 +13,12 @@ from django.test import AsyncClient, Client
 
 from dashboards_sse import push, views
 from dashboards_sse.embedded import PREAMBLE, EmbeddedStream
+from dashboards_sse.publish import wire
 
 KEY = "k" * 40
 GRIP_URL = "http://127.0.0.1:1?key=" + KEY
 OPS = "/dashboards/testapp.ops/"
+CHANNEL = "dashboard.testapp.ops"
 OPS_STREAM = "/dashboards/testapp.ops/stream/"
 SECRET = "/dashboards/testapp.secret/"
 SECRET_STREAM = "/dashboards/testapp.secret/stream/"
@@ -178,15 +181,19 @@ def test_stream_hold_instructions(client: Client, pushpin: None) -> None:
 
 @pytest.mark.django_db
 def test_stream_hold_replays_from_last_event_id(client: Client, pushpin: None) -> None:
-    result = push("testapp.ops", cpu=1, status="fine")
-    first = result.event_ids["cpu"]
+    first = push("testapp.ops", cpu=1, status="fine").event_id
+    second = push("testapp.ops", status="100% fine")
     response = client.get(
         OPS_STREAM, {"lastEventId": f"dashboard.testapp.ops:{first}"}, HTTP_GRIP_SIG=grip_sig()
     )
     assert response.status_code == 200
     body = text(response)
-    assert "event: cpu" not in body
-    assert f"event: status\nid: dashboard.testapp.ops:{first + 1}\n" in body
+    assert body.count("event: dsse-update") == 1
+    # The replay is byte for byte what a live viewer got (Pushpin fills in %I either way).
+    data = wire.message(wire.replace(n, h) for n, h in second.html.items())
+    live = wire.event_item(CHANNEL, wire.UPDATE_EVENT, data, second.event_id, "")
+    content = live["formats"]["http-stream"]["content"]
+    assert content.replace("%I", f"dashboard.testapp.ops:{second.event_id}") in body
 
 
 @pytest.mark.django_db
@@ -294,18 +301,18 @@ def test_embedded_stream_async(settings: Any) -> None:
     assert response["X-Accel-Buffering"] == "no"
     assert preamble == PREAMBLE
     assert preamble.endswith("event: stream-open\ndata:\n\n")
-    assert body.startswith(f"event: cpu\nid: dashboard.testapp.ops:{event_id}\ndata: ")
-    assert result.html["cpu"].splitlines()[0] in body
+    assert body.startswith(f"event: dsse-update\nid: dashboard.testapp.ops:{event_id}\ndata: ")
+    assert json.dumps(result.html["cpu"]) in body
 
 
 @pytest.mark.django_db
 def test_embedded_stream_header_resume() -> None:
-    result = push("testapp.ops", cpu=1, status="two")
-    first = result.event_ids["cpu"]
+    first = push("testapp.ops", cpu=1).event_id
+    push("testapp.ops", status="two")
     headers = {"Last-Event-ID": f"dashboard.testapp.ops:{first}"}
     _, (_, body) = read_async(OPS_STREAM, 2, headers)
-    assert body.startswith(f"event: status\nid: dashboard.testapp.ops:{first + 1}\n")
-    assert "event: cpu" not in body
+    assert body.startswith(f"event: dsse-update\nid: dashboard.testapp.ops:{first + 1}\n")
+    assert '"component":"status"' in body and '"component":"cpu"' not in body
 
 
 @pytest.mark.django_db
@@ -331,7 +338,7 @@ def test_embedded_stream_sync(client: Client) -> None:
         assert (
             next(content)
             .decode()
-            .startswith(f"event: status\nid: dashboard.testapp.ops:{event_id}\n")
+            .startswith(f"event: dsse-update\nid: dashboard.testapp.ops:{event_id}\n")
         )
     finally:
         response.close()
@@ -378,3 +385,21 @@ def test_embedded_stream_recheck_sees_revoked_permission(
     # Last: closing fires request_finished, whose close_old_connections closes a PostgreSQL
     # connection inside the test's transaction (SQLite's in-memory one survives).
     response.close()
+
+
+def test_valid_es_meta() -> None:
+    assert views.valid_es_meta(es_meta(exp=int(time.time()) + 60, user="anonymous"))
+
+
+def test_es_meta_expired() -> None:
+    assert not views.valid_es_meta(es_meta(exp=int(time.time()) - 60))
+
+
+def test_es_meta_other_key() -> None:
+    token = jwt.encode({"exp": int(time.time()) + 60}, b"another-key-" + b"x" * 40)
+    assert not views.valid_es_meta(token)
+
+
+@pytest.mark.parametrize("token", ["", "garbage", "a.b.c"])
+def test_es_meta_garbage(token: str) -> None:
+    assert not views.valid_es_meta(token)

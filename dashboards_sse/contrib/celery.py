@@ -19,6 +19,9 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
+import django
+from django.apps import apps
+
 try:
     from celery import shared_task
 except ImportError as exc:  # pragma: no cover - depends on the environment
@@ -26,9 +29,9 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "dashboards_sse.contrib.celery needs Celery: pip install 'django-dashboards-sse[celery]'"
     ) from exc
 
+from ..dashboard import get_dashboard, get_dashboards
 from ..exceptions import PartialPublishError, PublishError
 from ..publish import push
-from ..registry import get_dashboard, get_dashboards
 
 RETRY = {
     "autoretry_for": (PublishError,),
@@ -59,11 +62,7 @@ def refresh_task(dashboard: str, components: list[str] | None = None) -> dict[st
 def beat_schedule() -> dict[str, dict[str, Any]]:
     """A Celery beat schedule with one entry per dashboard and interval, from the components
     declared with ``refresh_every=timedelta(...)`` (or seconds)."""
-    from django.apps import apps
-
     if not apps.ready:  # beat may build its schedule before the Django fixup set Django up
-        import django
-
         django.setup()
     groups: dict[tuple[str, float], list[str]] = defaultdict(list)
     for dashboard in get_dashboards():

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import jwt
 import requests
 
 from ..conf import GripProxy, Settings
@@ -72,8 +73,6 @@ def auth_headers(proxy: GripProxy) -> dict[str, str]:
     """What gripcontrol sends: a JWT when the proxy has an issuer, else the key as a bearer
     token (Fastly Fanout's API token). Self-hosted Pushpin ignores both."""
     if proxy.control_iss and proxy.key:
-        import jwt
-
         claim = {"iss": proxy.control_iss, "exp": int(time.time()) + JWT_LIFETIME}
         return {"Authorization": "Bearer " + jwt.encode(claim, proxy.key, algorithm="HS256")}
     if proxy.key:

@@ -13,10 +13,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django_htmx.jinja import htmx_script
 
-from ..conf import get_settings
-from ..dashboard import Dashboard
-from ..registry import get_dashboard
-from ..snapshot import Snapshot, take_snapshot
+from ..dashboard import Dashboard, get_dashboard
+from ..snapshot import Snapshot, stream_attrs, take_snapshot
 
 register = template.Library()
 
@@ -47,7 +45,6 @@ def _user(context: template.Context) -> Any:
 
 
 def _wrap(dashboard: type[Dashboard], snapshot: Snapshot, content: str) -> SafeString:
-    config = get_settings()
     return SafeString(
         render_to_string(
             "dashboards_sse/stream_root.html",
@@ -55,8 +52,7 @@ def _wrap(dashboard: type[Dashboard], snapshot: Snapshot, content: str) -> SafeS
                 "dashboard": dashboard,
                 "snapshot": snapshot,
                 "stream_url": dashboard.stream_url(),
-                "backoff_base": config.reconnect_base_ms,
-                "backoff_max": config.reconnect_max_ms,
+                "stream_attrs": stream_attrs(snapshot.last_event_id),
                 "content": SafeString(content),
             },
         )

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from dashboards_sse.testing import CHROMIUM_FLAGS
+from tests.browser.chromium import launch
 from tests.live import Stack, running_stack
 
 
@@ -18,11 +17,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("Debian's chromium is not installed (make test installs it).")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        try:
+            browser = launch(playwright)
+        except RuntimeError as exc:
+            pytest.fail(str(exc))
         yield browser
         browser.close()
 

@@ -165,10 +165,10 @@ def test_replayed_chart_events_do_not_duplicate_points(page: Page, stack: Stack)
         """(id) => {
             const source = window.dashboardsSSE.sources[0];
             window.__reopened = 0;
-            window.__traffic_events = 0;
+            window.__applied = 0;
             source.onopen = () => { window.__reopened += 1; };
-            source.addEventListener("traffic", () => { window.__traffic_events += 1; });
-            source.lastEventId = id;
+            source.addEventListener("dsse-update", () => { window.__applied += 1; });
+            source.lastEventId = id;  // resume from the page's id: the three come again
             source.reconnectNow();
         }""",
         rendered_id,
@@ -176,11 +176,14 @@ def test_replayed_chart_events_do_not_duplicate_points(page: Page, stack: Stack)
     page.wait_for_function("() => window.__reopened === 1")
     expect(page.locator(LIVE).first).to_have_attribute("data-dsse-status", "live")
     push(stack, "traffic", "4")
-    page.wait_for_function("() => window.__traffic_events >= 4")
+    page.wait_for_function("() => window.__applied >= 1")
     expect_y(page, target, [1, 2, 3, 4])
-    # The three events after the rendered id were replayed, then the new one: all handled,
-    # only the new point drawn.
-    assert page.evaluate("window.__traffic_events") == 4
+    # The three events after the rendered id were replayed and dropped (not newer than the
+    # last applied), then the new one applied: only the new point drawn.
+    root = page.locator(LIVE).first
+    expect(root).to_have_attribute("data-dsse-dropped-older", "2")
+    expect(root).to_have_attribute("data-dsse-dropped-duplicate", "1")
+    assert page.evaluate("window.__applied") == 1
     assert plotly_calls(page) == {"extendTraces": 4, "react": 0}
 
 

@@ -78,8 +78,16 @@ EVENTS_PER_STEP = {
 }
 
 
+def updates(kind: str, data: str) -> dict[str, str]:
+    """A stored event's components and their HTML (one message per push)."""
+    if kind != "dsse-update":
+        return {}
+    message = json.loads(json.loads(data))
+    return {update["component"]: update["html"] for update in message["updates"]}
+
+
 def expected_events() -> Counter[str]:
-    """Events per component type when nothing is lost."""
+    """Updates per component when nothing is lost."""
     per_process = Counter(name for k in range(ROUNDS) for name in EVENTS_PER_STEP.get(k % 4, []))
     return Counter({name: count * PROCESSES for name, count in per_process.items()})
 
@@ -158,7 +166,7 @@ def test_concurrent_publishers_lose_nothing(
         eids = sorted(eid for ch, eid, _, _ in events if ch == channel)
         # Unique, consecutive from the eid=0 placeholder, and counted.
         assert eids == list(range(counters[channel] + 1))
-    counted = Counter(kind for _, eid, kind, _ in events if eid)
+    counted = Counter(name for _, eid, kind, data in events if eid for name in updates(kind, data))
     assert {k: counted[k] for k in expected_events()} == expected_events()
 
     rows = fetch(
@@ -177,10 +185,13 @@ def test_concurrent_publishers_lose_nothing(
     } | {(OPS, "cpu"), (OPS, "latency")}
     for slug, name, state, event_id, pending in rows:
         board = get_dashboard(slug)
-        newest = max(eid for ch, eid, kind, _ in events if ch == board.channel and kind == name)
-        assert (event_id, pending) == (newest, False), name
-        (data,) = [d for ch, eid, _, d in events if ch == board.channel and eid == event_id]
-        assert json.loads(data) == str(board.get_component(name).render(state)), name
+        carrying = {
+            eid: updates(kind, data)[name]
+            for ch, eid, kind, data in events
+            if ch == board.channel and name in updates(kind, data)
+        }
+        assert (event_id, pending) == (max(carrying), False), name
+        assert carrying[event_id] == str(board.get_component(name).render(state)), name
 
 
 def test_harness_leaves_no_postgres_process(postgres: Postgres) -> None:

@@ -8,7 +8,7 @@ import time
 import jwt
 
 from tests.live import Stack, free_port
-from tests.sse import SSEClient
+from tests.sse import SSEClient, expand
 
 STREAM = "/dashboards/testapp.ops/stream/"
 
@@ -35,8 +35,36 @@ def test_several_components_pushed_in_one_call(stack: Stack) -> None:
         assert done.returncode == 0, done.stderr
         cpu = client.wait_for("cpu", contains="71")
         status = client.wait_for("status", contains="degraded")
-        first, second = (int(e.id.rsplit(":", 1)[1]) for e in (cpu, status))  # type: ignore[union-attr]
-        assert second == first + 1
+        assert cpu.id == status.id  # one message, one event id
+
+
+WALL = {
+    "orders": 1284,
+    "revenue": 48120,
+    "visitors": 912,
+    "conversion": 3.4,
+    "errors": 0,
+    "state": "'all good'",
+    "p95": [1, 412],
+}
+
+
+def test_a_push_of_seven_components_is_one_sse_event(stack: Stack) -> None:
+    with SSEClient(stack.proxy_url + "/dashboards/testapp.wall/stream/") as client:
+        assert client.status == 200
+        client.wait_for("stream-open")
+        values = ", ".join(f"{name}={value}" for name, value in WALL.items())
+        done = stack.run_python(f"Dashboard; push('testapp.wall', {values})")
+        assert done.returncode == 0, done.stderr
+        deadline = time.monotonic() + 3  # long enough for anything else Pushpin would send
+        received = []
+        while time.monotonic() < deadline:
+            received += client.events(timeout=deadline - time.monotonic())
+    delivered = [event for event in received if event.type not in ("keep-alive", "stream-open")]
+    assert [event.type for event in delivered] == ["dsse-update"]
+    (message,) = delivered
+    assert [update.type for update in expand([message])] == list(WALL)
+    assert re.fullmatch(r"dashboard\.testapp\.wall:\d+", message.id or "")
 
 
 def test_chart_points_appended_by_separate_processes(stack: Stack) -> None:
@@ -129,16 +157,19 @@ def test_batch_in_several_posts_arrives_complete_and_in_order(stack: Stack) -> N
         "with batch():\n"
         "    for n in range(300):\n"
         "        push('testapp.ops', cpu=n, status=f'run {n}', latency=n)\n"
+        "        push('testapp.wall', orders=n)\n"
     )
-    with open_stream(stack) as client:
+    wall = SSEClient(stack.proxy_url + "/dashboards/testapp.wall/stream/")
+    with open_stream(stack) as client, wall:
+        wall.wait_for("stream-open")
         done = stack.run_python(code)
         assert done.returncode == 0, done.stderr
         got = [client.wait_for(kind) for kind in ("cpu", "status", "latency")]
         assert ">299.0<" in got[0].data and "run 299" in got[1].data
         assert 'data-points="5"' in got[2].data  # every point applied, window 5 kept
-        # one event per component (its newest state), consecutive ids across the POSTs
-        first, second, third = (int(e.id.rsplit(":", 1)[1]) for e in got)  # type: ignore[union-attr]
-        assert (second, third) == (first + 1, first + 2)
+        # one event per dashboard (its components' newest states), each in its own POST
+        assert got[0].id == got[1].id == got[2].id
+        assert ">299<" in wall.wait_for("orders").data
 
 
 def test_coalesced_push_is_sent_when_a_script_exits(stack: Stack) -> None:

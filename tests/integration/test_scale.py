@@ -127,7 +127,7 @@ def test_every_client_gets_every_update_and_survives_losing_a_pushpin(fleet: Fle
             "from dashboards_sse.registry import get_dashboard\n"
             "from django_eventstream.models import Event\n"
             "print(sorted(Event.objects.filter(channel=get_dashboard('testapp.ops').channel,"
-            " type='cpu').values_list('eid', flat=True)))"
+            " type='dsse-update').values_list('eid', flat=True)))"
         )
         assert done.returncode == 0, done.stderr
         every_id = set(json.loads(done.stdout))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -8,7 +9,8 @@ from django_eventstream.models import Event
 
 from dashboards_sse import Stat, push
 from dashboards_sse.models import ComponentState
-from dashboards_sse.publish import coalesce, flush_pending
+from dashboards_sse.publish import flush_pending
+from dashboards_sse.publish.pipeline import timer
 from dashboards_sse.testing import capture_pushes
 from tests.conftest import PublishServer
 
@@ -19,17 +21,19 @@ INTERVAL = 0.5  # Sensors' components have max_rate=2
 @pytest.fixture(autouse=True)
 def forget_schedule() -> Any:
     yield
-    with coalesce._lock:
-        coalesce._heap.clear()
-        coalesce._scheduled.clear()
+    timer.forget()
+
+
+def messages() -> list[list[tuple[str, str]]]:
+    """Every stored event on the Sensors channel, oldest first: its (component, html)."""
+    rows = Event.objects.filter(channel="dashboard." + SLUG, eid__gt=0).order_by("eid")
+    updates = [json.loads(json.loads(row.data))["updates"] for row in rows]
+    return [[(update["component"], update["html"]) for update in message] for message in updates]
 
 
 def sent() -> list[tuple[str, str]]:
-    """(component, html) of every stored event on the Sensors channel, oldest first."""
-    import json
-
-    rows = Event.objects.filter(channel="dashboard." + SLUG, eid__gt=0).order_by("eid")
-    return [(row.type, json.loads(row.data)) for row in rows]
+    """(component, html) of every update sent on the Sensors channel, oldest first."""
+    return [update for message in messages() for update in message]
 
 
 def row(name: str) -> ComponentState:
@@ -58,7 +62,7 @@ def test_pushes_inside_the_interval_are_held_then_the_newest_is_sent(
     assert len(sent()) == 1 and len(publish_server.requests) == 1
     assert row("temperature").state["value"] == 22 and row("temperature").pending  # stored
 
-    coalesce.flush_all()
+    timer.flush_all()
 
     assert [html for _, html in sent()][1].count(">22<") == 1  # only the newest, once
     assert len(sent()) == 2 and len(publish_server.requests) == 2
@@ -92,10 +96,27 @@ def test_unlimited_components_are_sent_at_once_beside_held_ones() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_held_state_joins_the_next_message_once_its_slot_opens() -> None:
+    push(SLUG, temperature=1)
+    push(SLUG, temperature=2)  # held
+    ComponentState.objects.filter(component="temperature").update(
+        published_at=time.time() - INTERVAL - 0.01
+    )
+    joined = push(SLUG, door="closed")  # the slot has opened: one message carries both
+    assert [[name for name, _ in message] for message in messages()] == [
+        ["temperature"],
+        ["door", "temperature"],
+    ]
+    assert ">2<" in messages()[1][1][1] and joined.event_ids == {"door": 2}
+    assert not row("temperature").pending
+    assert flush_pending(SLUG, ["temperature"]) is None  # the timer finds nothing left
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_chart_keeps_every_held_point() -> None:
     for x in range(5):
         push(SLUG, trace=(x, x * 10))
-    coalesce.flush_all()
+    timer.flush_all()
     assert row("trace").state["points"] == [[x, x * 10] for x in range(5)]
     assert [kind for kind, _ in sent()] == ["trace", "trace"]
 
@@ -129,7 +150,7 @@ def test_a_flush_before_the_slot_reschedules() -> None:
     push(SLUG, temperature=1)
     push(SLUG, temperature=2)
     assert flush_pending(SLUG, ["temperature"]) is None
-    assert (SLUG, "temperature") in coalesce._scheduled
+    assert (SLUG, "temperature") in timer.scheduled
     assert len(sent()) == 1
 
 

@@ -19,7 +19,7 @@ from dashboards_sse import (
     push,
 )
 from dashboards_sse.models import ComponentState
-from dashboards_sse.publish.pipeline import pushpin_item
+from dashboards_sse.publish import wire
 from tests.conftest import PublishServer
 from tests.testapp.dashboards import Ops
 
@@ -34,6 +34,15 @@ def states() -> dict[str, Any]:
     return dict(
         ComponentState.objects.filter(dashboard="testapp.ops").values_list("component", "state")
     )
+
+
+def updates(event: Event) -> dict[str, str]:
+    """A stored event's components and their HTML (the one-message-per-push format)."""
+    assert event.type == wire.UPDATE_EVENT
+    message = json.loads(json.loads(event.data))
+    assert message["v"] == wire.WIRE_VERSION
+    assert all(update["action"] == "replace" for update in message["updates"])
+    return {update["component"]: update["html"] for update in message["updates"]}
 
 
 def assert_nothing_stored() -> None:
@@ -55,28 +64,26 @@ def test_push_stores_state_and_event() -> None:
     assert '<span class="dsse-number">12.5</span>' in result.html["cpu"]
     assert result.published is False
     (event,) = events()
-    assert result.event_ids == {"cpu": event.eid}
-    assert event.type == "cpu"
-    assert json.loads(event.data) == result.html["cpu"]
+    assert result.event_ids == {"cpu": event.eid} and result.event_id == event.eid
+    assert updates(event) == {"cpu": result.html["cpu"]}
     row = ComponentState.objects.get(dashboard="testapp.ops", component="cpu")
     assert row.state == result.states["cpu"]
     assert row.event_id == event.eid
 
 
 @pytest.mark.django_db
-def test_push_several_components_consecutive_ids() -> None:
+def test_push_of_several_components_is_one_event() -> None:
     first = push("testapp.ops", cpu=1, status="ok", latency=5)
     second = push("testapp.ops", cpu=2)
 
-    ids = [first.event_ids["cpu"], first.event_ids["status"], first.event_ids["latency"]]
-    assert ids == [ids[0], ids[0] + 1, ids[0] + 2]
-    assert second.event_ids == {"cpu": ids[0] + 3}
-    assert [(e.eid, e.type) for e in events()] == [
-        (ids[0], "cpu"),
-        (ids[0] + 1, "status"),
-        (ids[0] + 2, "latency"),
-        (ids[0] + 3, "cpu"),
+    one = first.event_id
+    assert first.event_ids == {"cpu": one, "status": one, "latency": one}
+    assert second.event_ids == {"cpu": one + 1}
+    assert [(e.eid, list(updates(e))) for e in events()] == [
+        (one, ["cpu", "status", "latency"]),
+        (one + 1, ["cpu"]),
     ]
+    assert updates(events()[0]) == first.html
     assert set(states()) == {"cpu", "status", "latency"}
     assert states()["cpu"]["value"] == 2
 
@@ -167,29 +174,15 @@ def test_oversized_html_stores_nothing(settings: Any) -> None:
 # -- publishing ----------------------------------------------------------------------------
 
 
-def expected_item(name: str, html: str, event_id: int) -> dict[str, Any]:
+def expected_item(html: dict[str, str], event_id: int) -> dict[str, Any]:
+    data = wire.message(wire.replace(name, text) for name, text in html.items())
     return {
         "channel": "events-dashboard.testapp.ops",
         "id": str(event_id),
         "prev-id": str(event_id - 1),
         "formats": {
             "http-stream": {
-                "content": sse_encode_event(name, html, event_id="%I", escape=True),
-                "content-filters": ["build-id"],
-            }
-        },
-    }
-
-
-def test_pushpin_item_format() -> None:
-    item = pushpin_item("dashboard.a b", "cpu", "<p>50%</p>\n<p>x</p>", 7, "pre-")
-    assert item == {
-        "channel": "pre-events-dashboard.a%20b",
-        "id": "7",
-        "prev-id": "6",
-        "formats": {
-            "http-stream": {
-                "content": "event: cpu\nid: %I\ndata: <p>50%%</p>\ndata: <p>x</p>\n\n",
+                "content": sse_encode_event(wire.UPDATE_EVENT, data, event_id="%I", escape=True),
                 "content-filters": ["build-id"],
             }
         },
@@ -213,20 +206,16 @@ def test_one_post_per_push(settings: Any, publish_server: PublishServer) -> None
     assert len(publish_server.requests) == 1
     method, path, body = publish_server.requests[0]
     assert (method, path) == ("POST", "/publish/")
-    assert body == {
-        "items": [
-            expected_item(name, result.html[name], result.event_ids[name])
-            for name in ("cpu", "status", "latency")
-        ]
-    }
-    content = body["items"][1]["formats"]["http-stream"]["content"]
-    assert content.startswith("event: status\nid: %I\n")
+    assert body == {"items": [expected_item(result.html, result.event_id)]}  # one message
+    content = body["items"][0]["formats"]["http-stream"]["content"]
+    assert content.startswith("event: dsse-update\nid: %I\ndata: {")
+    assert content.count("\ndata: ") == 1  # one line, whatever newlines the HTML has
     assert "100%% fine" in content
 
     push("testapp.ops", cpu=2)
     assert len(publish_server.requests) == 2
     assert [item["id"] for item in publish_server.requests[1][2]["items"]] == [
-        str(result.event_ids["latency"] + 1)
+        str(result.event_id + 1)
     ]
 
 
@@ -290,7 +279,7 @@ def test_publish_after_commit_failure_is_logged(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_batch_one_post_one_event_per_component(
+def test_batch_one_post_one_event_per_dashboard(
     settings: Any, publish_server: PublishServer
 ) -> None:
     settings.GRIP_URL = publish_server.url
@@ -302,13 +291,13 @@ def test_batch_one_post_one_event_per_component(
         assert publish_server.requests == [] and not events()  # nothing before the end
 
     assert pushes == [first, pushes[1], pushes[2]]
-    assert [(e.type, e.eid) for e in events()] == [("cpu", 1), ("latency", 2)]
+    assert [(list(updates(e)), e.eid) for e in events()] == [(["cpu", "latency"], 1)]
     assert states()["cpu"]["value"] == 2  # the newest value wins
     assert states()["latency"]["points"] == [[1, 10], [2, 20]]  # a Chart keeps every point
     (request,) = publish_server.requests
     channels = [item["channel"] for item in request[2]["items"]]
-    assert channels == ["events-dashboard.testapp.ops"] * 2 + ["events-dashboard.testapp.secret"]
-    assert first.event_ids == {"cpu": 1, "latency": 2} and first.published
+    assert channels == ["events-dashboard.testapp.ops", "events-dashboard.testapp.secret"]
+    assert first.event_ids == {"cpu": 1, "latency": 1} and first.published
     assert "2" in first.html["cpu"]  # what viewers were sent for it
 
 
@@ -349,7 +338,7 @@ def test_nested_batch_joins_the_outer_one() -> None:
             second = push("testapp.ops", cpu=2)
         assert inner == [second]
         assert not events()  # stored when the outermost batch ends
-    assert [e.type for e in events()] == ["cpu"]
+    assert [list(updates(e)) for e in events()] == [["cpu"]]
     assert len(outer) == 2 and outer[1] is second
 
 
@@ -375,5 +364,20 @@ def test_batch_over_max_body_is_several_posts_in_order(
             push("testapp.secret", level=value)
 
     ids = [item["id"] for _, _, body in publish_server.requests for item in body["items"]]
-    assert len(publish_server.requests) == 3
-    assert ids == ["1", "2", "1"]  # one event per component, in push order
+    assert len(publish_server.requests) == 2
+    assert ids == ["1", "1"]  # one event per dashboard, in push order
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_over_the_size_limit_is_split(
+    settings: Any, publish_server: PublishServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(wire, "MAX_MESSAGE_BYTES", 300)  # each component's HTML is bigger
+    settings.GRIP_URL = publish_server.url
+    result = push("testapp.ops", cpu=1, status="ok")
+    assert [list(updates(e)) for e in events()] == [["cpu"], ["status"]]
+    assert result.event_ids == {"cpu": 1, "status": 2} and result.event_id == 2
+    (request,) = publish_server.requests  # still one POST
+    assert [item["id"] for item in request[2]["items"]] == ["1", "2"]
+    rows = ComponentState.objects.filter(dashboard="testapp.ops")
+    assert dict(rows.values_list("component", "event_id")) == {"cpu": 1, "status": 2}

@@ -26,3 +26,17 @@ class Sensors(Dashboard):
     trace = Chart(label="Trace", window=20, max_rate=2)
     door = Stat(label="Door", text=True)
     history = Chart(label="History", window=3000)
+
+
+class Wall(Dashboard):
+    """Seven panels, as on a wall screen: one push of all of them is one message."""
+
+    title = "Wall"
+
+    orders = Stat(label="Orders")
+    revenue = Stat(label="Revenue", unit="€")
+    visitors = Stat(label="Visitors")
+    conversion = Stat(label="Conversion", unit="%", decimals=1)
+    errors = Stat(label="Errors")
+    state = Stat(label="State", text=True)
+    p95 = Chart(label="p95", unit="ms", window=10)

@@ -22,9 +22,9 @@ from django.urls import NoReverseMatch
 from django.utils.safestring import SafeString
 
 from ... import registry
-from ...components import Component, State
+from ...components import Component
 from ...dashboard import Dashboard
-from ...snapshot import current_event_id
+from ...types import State
 from .components import LiveComponent
 
 logger = logging.getLogger("dashboards_sse")
@@ -45,7 +45,7 @@ class BridgedComponent(Component):
             max_rate=upstream.max_rate,
         )
         self.upstream = upstream
-        self.kind = upstream.live_kind  # type: ignore[misc]
+        self.kind = upstream.live_kind
 
     def update(self, state: State | None, raw: Any) -> State:
         return self.upstream.live_update(state, raw, self.where())
@@ -86,16 +86,18 @@ def _provider(
     method = getattr(upstream, f"get_{name}_value", None)
     if method is not None:
         # Not upstream(): its __init__ rebinds `value` on every shared component instance.
-        instance = upstream.__new__(upstream)
+        # (mypy reads the untyped class's __new__ as type.__new__.)
+        instance = upstream.__new__(upstream)  # type: ignore[call-overload]
         instance.object = None
         value = getattr(instance, f"get_{name}_value")
     elif not component.pushed_only:
-        value = component.value  # type: ignore[attr-defined]
+        value = component.value
     else:
         return None
-    return lambda: dataclasses.replace(component, value=value).get_value(  # type: ignore[type-var]
-        request=None, filters={}
-    )
+    # `value` and get_value() are django-dashboards' (untyped) Component's, unknown to mypy
+    return lambda: dataclasses.replace(  # type: ignore[call-arg]
+        component, value=value
+    ).get_value(request=None, filters={})  # type: ignore[attr-defined]
 
 
 def _permission(upstream: type[UpstreamDashboard]) -> Callable[[Any], bool]:
@@ -130,9 +132,9 @@ def _live_components(upstream: type[UpstreamDashboard]) -> dict[str, LiveCompone
             component = copy.copy(component)
             setattr(upstream, name, component)
             upstream.components[name] = component
-        component.dashboard = upstream  # type: ignore[attr-defined]
-        if component.key is None:  # type: ignore[attr-defined]
-            component.key = name  # type: ignore[attr-defined]
+        component.dashboard = upstream
+        if component.key is None:
+            component.key = name
         live[name] = component
     return live
 
@@ -163,7 +165,7 @@ def make_twin(upstream: type[UpstreamDashboard]) -> type[LiveDashboard] | None:
         "upstream": upstream,
     }
     attrs.update({name: BridgedComponent(component) for name, component in live.items()})
-    twin = type(upstream.__name__, (LiveDashboard,), attrs)
+    twin: type[LiveDashboard] = type(upstream.__name__, (LiveDashboard,), attrs)
     _twins[upstream] = twin
     registry.alias(upstream, twin)
     return twin
@@ -178,37 +180,6 @@ def find_twins() -> None:
         if upstream in _twins or upstream._meta.abstract or upstream in _reported:
             continue
         make_twin(upstream)
-
-
-def twin(component: LiveComponent) -> tuple[type[LiveDashboard], BridgedComponent]:
-    """The twin dashboard a rendered SSE component belongs to, and its bridged component."""
-    upstream = component.dashboard  # type: ignore[attr-defined]
-    if upstream is None:
-        raise LookupError(f"{component!r} is not declared on a django-dashboards Dashboard.")
-    board = registry.get_dashboard(upstream)
-    assert issubclass(board, LiveDashboard)
-    for bridged in board.components.values():
-        if isinstance(bridged, BridgedComponent) and bridged.upstream is component:
-            return board, bridged
-    bridged = board.get_component(component.key)  # type: ignore[attr-defined]
-    assert isinstance(bridged, BridgedComponent)
-    return board, bridged
-
-
-def page_states(board: type[Dashboard], request: HttpRequest | None) -> tuple[str, dict]:
-    """The event id a page resumes its stream from, then the stored states it shows (in that
-    order, see snapshot.py): read once per request, as every SSE component of the page shares
-    one stream and so one starting point."""
-    from ...models import ComponentState
-
-    pages: dict[str, tuple[str, dict]] = (
-        {} if request is None else request.__dict__.setdefault("_dashboards_sse_pages", {})
-    )
-    if board.channel not in pages:
-        event_id = current_event_id(board)
-        rows = ComponentState.objects.filter(dashboard=board.slug)
-        pages[board.channel] = (event_id, dict(rows.values_list("component", "state")))
-    return pages[board.channel]
 
 
 registry.add_finder(find_twins)

@@ -12,22 +12,34 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from dashboards.component import Chart, Stat
 from dashboards.component.stat import StatData
 from dashboards.config import Config
+from django.http import HttpRequest
 from django.template import Context
 from django.utils.html import format_html
 
 from ...components import MAX_TEXT_CHARS, Component, format_number
-from ...conf import get_settings
+from ...dashboard import Dashboard, get_dashboard
 from ...exceptions import InvalidValue
+from ...snapshot import provided_state, read_page, stream_attrs
+from ...types import State
 from ...values import as_number, as_text
 from . import figures
 
-if TYPE_CHECKING:
-    from ...components import State
+
+def _page(board: type[Dashboard], request: HttpRequest | None) -> tuple[str, dict[str, State]]:
+    """The event id and states a page shows (``snapshot.read_page``), read once per request:
+    every SSE component of the page shares one stream and so one starting point."""
+    pages: dict[str, tuple[str, dict[str, State]]] = (
+        {} if request is None else request.__dict__.setdefault("_dashboards_sse_pages", {})
+    )
+    if board.channel not in pages:
+        pages[board.channel] = read_page(board)
+    return pages[board.channel]
+
 
 # Loaded by django-dashboards' page with the dashboard's media, after its htmx.
 SCRIPTS = ("dashboards_sse/dashboards_sse.js", "dashboards_sse/django_dashboards.js")
@@ -73,32 +85,38 @@ class LiveComponent:
     def render(
         self, context: Context, htmx: bool | None = None, call_deferred: bool = False
     ) -> str:
-        from ...snapshot import provided_state
-        from .bridge import page_states, twin
-
-        board, live = twin(self)
+        board, name = self.twin()
         request = context.get("request") if context is not None else None
-        event_id, states = page_states(board, request)
-        state = states.get(live.name)
+        event_id, states = _page(board, request)
+        state = states.get(name)
         # Nothing pushed yet: the provider's value, computed as a push would (no request), but
         # not stored, so a chart's counters stay unknown and its first event redraws it.
-        shown = state if state is not None else provided_state(board, live)
+        shown = state if state is not None else provided_state(board, board.get_component(name))
         value = self.placeholder() if shown is None else self.live_value(shown)
-        inner = dataclasses.replace(self, value=value).upstream_html(context)
-        config = get_settings()
+        # `value` is a field of django-dashboards' (untyped) Component: unknown to mypy
+        inner = dataclasses.replace(self, value=value).upstream_html(context)  # type: ignore[call-arg]
         return format_html(
             '<div class="dsse-live dsse-live-{}" data-dsse-live data-dsse-stream="{}" '
-            'data-dsse-event="{}" data-dsse-last-event-id="{}" data-dsse-backoff-base="{}" '
-            'data-dsse-backoff-max="{}"{}>{}</div>',
+            'data-dsse-event="{}" {}{}>{}</div>',
             self.live_kind,
             board.stream_url(),
-            live.name,
-            event_id,
-            config.reconnect_base_ms,
-            config.reconnect_max_ms,
+            name,
+            stream_attrs(event_id),
             self.live_attrs(state),
             inner,
         )
+
+    def twin(self) -> tuple[type[Dashboard], str]:
+        """The twin dashboard this SSE component belongs to, and its name there. The twin is
+        made by the registry finder of ``bridge.py`` on the first lookup."""
+        upstream = self.dashboard  # type: ignore[attr-defined]
+        if upstream is None:
+            raise LookupError(f"{self!r} is not declared on a django-dashboards Dashboard.")
+        board = get_dashboard(upstream)
+        for name, bridged in board.components.items():
+            if getattr(bridged, "upstream", None) is self:
+                return board, name
+        return board, board.get_component(self.key).name  # type: ignore[attr-defined]
 
     def upstream_html(self, context: Context) -> str:
         """The component's own django-dashboards HTML, for this instance's value."""
@@ -194,7 +212,8 @@ class SSEStat(LiveComponent, Stat):
         return StatData(**state)
 
     def live_event(self, state: State) -> str:
-        return dataclasses.replace(self, value=self.live_value(state)).upstream_html(Context())
+        instance = dataclasses.replace(self, value=self.live_value(state))  # type: ignore[call-arg]
+        return instance.upstream_html(Context())
 
 
 @dataclasses.dataclass

@@ -67,7 +67,7 @@ def as_figure(raw: Any, where: str) -> dict[str, Any]:
         plain = json.loads(json.dumps({"data": raw["data"], "layout": layout}, allow_nan=False))
     except (TypeError, ValueError) as exc:
         raise InvalidValue(f"{where}: the figure is not plain JSON data ({exc}).") from None
-    return _decode_arrays(plain, where)  # type: ignore[no-any-return]
+    return _decode_arrays(plain, where)
 
 
 def _decode_arrays(value: Any, where: str) -> Any:
@@ -161,7 +161,7 @@ def replaced(state: State | None, figure: dict[str, Any]) -> State:
 
 
 def appended(
-    state: State | None, added: dict[int | str, list[tuple[Any, Any]]], window: int, where: str
+    state: State, added: dict[int | str, list[tuple[Any, Any]]], window: int, where: str
 ) -> State:
     """``state`` with ``added`` appended to its traces, each trimmed to its newest ``window``."""
     figure = json.loads(json.dumps(state["figure"]))  # a copy: states are stored, not shared

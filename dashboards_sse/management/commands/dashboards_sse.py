@@ -1,4 +1,4 @@
-"""``manage.py dashboards_sse list | push | refresh`` — for cron jobs and shell scripts."""
+"""``manage.py dashboards_sse list | push | refresh | check`` — for cron jobs and shell scripts."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ...dashboard import Dashboard
+from ...dashboard import Dashboard, get_dashboard, get_dashboards
 from ...exceptions import DashboardsSSEError
+from ...probe import probe_pushpin
 from ...publish import push
-from ...registry import get_dashboard, get_dashboards
 
 
 def parse_value(text: str) -> Any:
@@ -77,8 +77,6 @@ class Command(BaseCommand):
                 self.stdout.write(f"{dashboard.slug} {name} {component.kind}")
 
     def probe(self, proxy_url: str, slug: str | None, timeout: float) -> None:
-        from ...probe import probe_pushpin
-
         if slug is not None:
             dashboard = get_dashboard(slug)
         else:
@@ -116,7 +114,9 @@ class Command(BaseCommand):
             if not as_json:
                 self.stdout.write("stopped")
 
-    def refresh_once(self, dashboards: list[type[Dashboard]], as_json: bool) -> list[dict]:
+    def refresh_once(
+        self, dashboards: list[type[Dashboard]], as_json: bool
+    ) -> list[dict[str, Any]]:
         """Push every provider of each dashboard in one push; report failures and carry on.
 
         Returns one entry per dashboard: what was pushed with its event ids, or the error.

@@ -8,7 +8,16 @@
  *   - exponential backoff with full jitter and a cap, also after non-200 answers such as a
  *     502 while Django restarts (a bare EventSource gives up on those for good);
  *   - a status on the root (data-dsse-status: connecting, live, reconnecting, offline);
- *   - a fresh page when the server says the history needed to resume has expired.
+ *   - a fresh page when the server says the history needed to resume has expired;
+ *   - never an older state after a newer one: ids are per dashboard channel and increasing, so
+ *     an event at or below the last one applied (Pushpin re-sending what it recovered, a replay
+ *     overlapping the page) is dropped and counted on the root (data-dsse-dropped-duplicate,
+ *     data-dsse-dropped-older), and the stream resumes from the newest id applied.
+ *
+ * One push is one `dsse-update` message: {"v": 1, "updates": [{component, action, html}]},
+ * applied here to the root's components in one go (wire.py describes the format). Events
+ * stored before that format (type = component name, data = its HTML) are still swapped by
+ * htmx's SSE extension through each component's sse-swap attribute.
  */
 (function () {
   "use strict";
@@ -17,6 +26,15 @@
   var OPEN = 1;
   var CLOSED = 2;
   var OFFLINE_AFTER_ATTEMPTS = 4;
+  var UPDATE_EVENT = "dsse-update";
+  var WIRE_VERSION = 1;
+
+  // The number of a one-channel stream id ("dashboard.shop.sales:42" -> 42), else null
+  // (no number: "error", or an id naming several channels, which we do not order).
+  function eventNumber(id) {
+    var match = /^[^,]*:(\d+)$/.exec(id || "");
+    return match ? Number(match[1]) : null;
+  }
 
   function appendParam(url, name, value) {
     return url + (url.indexOf("?") === -1 ? "?" : "&") + name + "=" + encodeURIComponent(value);
@@ -26,6 +44,9 @@
     this.url = url;
     this.root = root;
     this.lastEventId = root ? root.getAttribute("data-dsse-last-event-id") || "" : "";
+    // The page shows the state as of its render-time id: only newer events change it.
+    this.applied = eventNumber(this.lastEventId);
+    this.dropped = { duplicate: 0, older: 0 };
     this.baseDelay = Number(root && root.getAttribute("data-dsse-backoff-base")) || 500;
     this.maxDelay = Number(root && root.getAttribute("data-dsse-backoff-max")) || 30000;
     this.withCredentials = true;
@@ -57,15 +78,27 @@
     inner.dsseTypes[type] = true;
     var self = this;
     inner.addEventListener(type, function (event) {
-      if (inner !== self.inner) return;
-      if (event.lastEventId && event.lastEventId !== "error") {
-        self.lastEventId = event.lastEventId;
-        if (self.root) self.root.setAttribute("data-dsse-last-event-id", event.lastEventId);
-      }
+      if (inner !== self.inner || !self.admit(event)) return;
       (self.listeners[type] || []).slice().forEach(function (listener) {
         listener.call(self, event);
       });
     });
+  };
+
+  // Whether an event is newer than the last one applied (and, if so, now the last one).
+  ResilientSource.prototype.admit = function (event) {
+    var number = eventNumber(event.lastEventId);
+    if (number === null) return true;
+    if (this.applied !== null && number <= this.applied) {
+      var kind = number === this.applied ? "duplicate" : "older";
+      this.dropped[kind] += 1;
+      if (this.root) this.root.setAttribute("data-dsse-dropped-" + kind, this.dropped[kind]);
+      return false;
+    }
+    this.applied = number;
+    this.lastEventId = event.lastEventId;
+    if (this.root) this.root.setAttribute("data-dsse-last-event-id", event.lastEventId);
+    return true;
   };
 
   ResilientSource.prototype.connect = function () {
@@ -145,6 +178,39 @@
     if (text) text.textContent = status;
   };
 
+  // A dsse-update message's updates, or null (and a reload) when its format is newer than
+  // this script: the page was served by an older release than the server now runs.
+  function readUpdates(event) {
+    var message = JSON.parse(event.data);
+    if (message.v !== WIRE_VERSION) {
+      window.location.reload();
+      return null;
+    }
+    return message.updates;
+  }
+
+  function swap(element, html) {
+    if (typeof htmx !== "undefined" && htmx.swap) {
+      htmx.swap(element, html, { swapStyle: "innerHTML" });
+    } else {
+      element.innerHTML = html;
+    }
+  }
+
+  // Apply one message to a dashboard root: every component it names, in one go.
+  function applyUpdates(root, event) {
+    var updates = readUpdates(event);
+    if (!updates) return;
+    updates.forEach(function (update) {
+      if (update.action !== "replace") {
+        console.error("dashboards_sse: unknown action " + update.action);
+        return;
+      }
+      var targets = root.querySelectorAll('[sse-swap="' + update.component + '"]');
+      for (var i = 0; i < targets.length; i++) swap(targets[i], update.html);
+    });
+  }
+
   var sources = [];
 
   function findRoot(url) {
@@ -159,6 +225,7 @@
     var root = findRoot(url);
     if (!root) return new EventSource(url, { withCredentials: true });
     var source = new ResilientSource(url, root);
+    source.addEventListener(UPDATE_EVENT, function (event) { applyUpdates(root, event); });
     root.dsseSource = source;
     sources.push(source);
     return source;
@@ -172,7 +239,13 @@
 
   // Exported before the htmx check: django_dashboards.js uses ResilientSource on pages whose
   // htmx (django-dashboards' own 1.x) we do not drive.
-  window.dashboardsSSE = { ResilientSource: ResilientSource, sources: sources };
+  window.dashboardsSSE = {
+    ResilientSource: ResilientSource,
+    sources: sources,
+    UPDATE_EVENT: UPDATE_EVENT,
+    readUpdates: readUpdates,
+    eventNumber: eventNumber,
+  };
   if (typeof htmx === "undefined") {
     console.error("dashboards_sse: htmx is not loaded; use {% dashboards_sse_head %}.");
     return;

@@ -6,8 +6,11 @@
  * connection per dashboard page, resumed from the id the page was rendered with, with jittered
  * backoff, and data-dsse-status (connecting, live, reconnecting, offline) on every element.
  *
- * A Stat's event is its re-rendered HTML, swapped in. A Chart's event is JSON: the windowed
- * figure plus counters of points appended per trace. We extend the plot with only the points
+ * One push is one dsse-update message naming each component it changed (dashboards_sse.js
+ * reads it, drops anything not newer than what the page shows). A Stat's update is its
+ * re-rendered HTML, swapped in. A Chart's update is JSON: the windowed figure plus counters of
+ * points appended per trace. Events stored before that format carry one component each, named
+ * by the event type, and are applied the same way. We extend the plot with only the points
  * it lacks (Plotly.extendTraces, windowed), or redraw it (Plotly.react) when the figure was
  * replaced, so a replayed or merged event never draws a point twice.
  */
@@ -64,11 +67,25 @@
     element.dsseChart = { generation: update.generation, appended: appended };
   }
 
-  function listen(source, element) {
-    var chart = element.classList.contains("dsse-live-chart");
-    source.addEventListener(element.getAttribute("data-dsse-event"), function (event) {
-      if (chart) updateChart(element, JSON.parse(event.data));
-      else swapStat(element, event.data);
+  function apply(element, content) {
+    if (element.classList.contains("dsse-live-chart")) updateChart(element, JSON.parse(content));
+    else swapStat(element, content);
+  }
+
+  function listen(source, elements) {
+    var byName = {};
+    elements.forEach(function (element) {
+      var name = element.getAttribute("data-dsse-event");
+      (byName[name] = byName[name] || []).push(element);
+      source.addEventListener(name, function (event) { apply(element, event.data); });
+    });
+    source.addEventListener(window.dashboardsSSE.UPDATE_EVENT, function (event) {
+      var updates = window.dashboardsSSE.readUpdates(event);
+      (updates || []).forEach(function (update) {
+        (byName[update.component] || []).forEach(function (element) {
+          apply(element, update.html);
+        });
+      });
     });
   }
 
@@ -88,7 +105,7 @@
       source.onstatus = function (status) {
         elements.forEach(function (element) { element.setAttribute("data-dsse-status", status); });
       };
-      elements.forEach(function (element) { listen(source, element); });
+      listen(source, elements);
       window.dashboardsSSE.sources.push(source);
     });
   }

@@ -1,0 +1,138 @@
+"""Every shape that goes on the wire: the SSE message of a push and the GRIP items that carry it.
+
+One push is one SSE message, whatever the number of components it changed::
+
+    event: dsse-update
+    id: dashboard.shop.sales:42
+    data: {"v": 1, "updates": [{"component": "orders", "action": "replace", "html": "..."}]}
+
+Each update names a component, what to do with it and the rendered HTML; today the only action
+is ``replace`` (its content), and the list leaves room for per-item actions on one component.
+The event type has a hyphen, so it can never be a component's name: events stored before this
+format (type = component name, data = its HTML) are still told apart and applied by the client.
+
+Stored and live events are byte-identical: the JSON text is stored as the event's data, which
+django-eventstream replays with the same SSE encoding used here for Pushpin (``%I`` becomes the
+stream's composite event id).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any, Protocol, TypedDict
+from urllib.parse import quote
+
+from ..types import Board
+
+UPDATE_EVENT = "dsse-update"
+WIRE_VERSION = 1
+REPLACE = "replace"
+# Pushpin refuses a publish body over push_in_max_body_size (1 MB in pushpin/): a push whose
+# message would be bigger (many large components) goes out as several events, none over this.
+MAX_MESSAGE_BYTES = 512 * 1024
+
+
+class Update(TypedDict):
+    """What one message does to one component."""
+
+    component: str
+    action: str
+    html: str
+
+
+class SSEEncoder(Protocol):
+    """``django_eventstream.utils.sse_encode_event``: one SSE event as text."""
+
+    def __call__(
+        self,
+        event_type: str,
+        data: Any,
+        event_id: str | None = None,
+        escape: bool = False,
+        json_encode: bool = False,
+    ) -> str: ...
+
+
+def replace(component: str, html: str) -> Update:
+    return {"component": component, "action": REPLACE, "html": html}
+
+
+def message(updates: Iterable[Update]) -> str:
+    """The data of one ``dsse-update`` event (JSON text, one line)."""
+    body = {"v": WIRE_VERSION, "updates": list(updates)}
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+
+def messages(updates: list[Update]) -> list[tuple[str, list[str]]]:
+    """``updates`` as few messages as fit ``MAX_MESSAGE_BYTES`` (one, unless they are huge;
+    a single update may exceed it): each message's data and the components it carries."""
+    groups: list[list[Update]] = [[]]
+    size = 0
+    for update in updates:
+        encoded = len(json.dumps(update, ensure_ascii=False).encode())
+        if groups[-1] and size + encoded > MAX_MESSAGE_BYTES:
+            groups.append([])
+            size = 0
+        groups[-1].append(update)
+        size += encoded + 1
+    return [(message(group), [update["component"] for update in group]) for group in groups]
+
+
+def events_channel(channel: str, prefix: str) -> str:
+    """The GRIP channel django-eventstream subscribes a stream of ``channel`` to."""
+    return f"{prefix}events-{quote(channel)}"
+
+
+def event_item(
+    channel: str, event_type: str, data: str, event_id: int, prefix: str
+) -> dict[str, Any]:
+    """A stored event as a Pushpin publish item in django-eventstream's format: ``id`` and
+    ``prev-id`` let Pushpin notice a gap (and fetch it from Django), ``build-id`` fills in
+    the stream's composite id."""
+    content = _sse_encode()(event_type, data, event_id="%I", escape=True)
+    return {
+        "channel": events_channel(channel, prefix),
+        "id": str(event_id),
+        "prev-id": str(event_id - 1),
+        "formats": {"http-stream": {"content": content, "content-filters": ["build-id"]}},
+    }
+
+
+def user_item(user_id: str, channel: str, body: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """An id-less item for django-eventstream's per-user channel (every stream holds one),
+    delivered only to that user's streams of ``channel`` (its ``require-sub`` filter)."""
+    return {
+        "channel": f"{prefix}user-{user_id}",
+        "meta": {"require_sub": events_channel(channel, prefix)},
+        "formats": {"http-stream": body},
+    }
+
+
+def forbidden_event(text: str, channels: list[str] | None = None) -> str:
+    """The ``stream-error`` a client stops on (condition ``forbidden``, django-eventstream's)."""
+    error: dict[str, Any] = {"condition": "forbidden", "text": text}
+    if channels is not None:
+        error["channels"] = channels
+    return _sse_encode()("stream-error", error, event_id="error", json_encode=True)
+
+
+def _sse_encode() -> SSEEncoder:
+    """django-eventstream's SSE encoder (replays use it: live events must match byte for byte).
+    Imported on use: importing django_eventstream reads settings, and this package is imported
+    before they exist (by Django's app loading and by pytest's plugin loading)."""
+    from django_eventstream.utils import sse_encode_event
+
+    encode: SSEEncoder = sse_encode_event
+    return encode
+
+
+def kick_items(user_id: str, boards: Iterable[Board], prefix: str) -> list[dict[str, Any]]:
+    """A ``forbidden`` stream-error, then a close, to the user's streams of each board."""
+    items = []
+    for board in boards:
+        text = f"Access to the dashboard {board.slug!r} was revoked."
+        content = forbidden_event(text, [board.channel])
+        for body in ({"content": content}, {"action": "close"}):
+            items.append(user_item(user_id, board.channel, body, prefix))
+    return items

@@ -1,0 +1,71 @@
+"""The shapes every layer shares: a component's state, what a push did, and a board.
+
+A *board* is what the publishing pipeline pushes to: a slug (the key of its stored states), an
+event channel and named components. ``Dashboard`` classes are boards; the pipeline and the
+registry know only this protocol, so the declarative API sits above them and nothing below it
+imports it back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+# A component's state: the plain JSON data it shows (a Stat's value, a Chart's points).
+State = dict[str, Any]
+
+
+class Part(Protocol):
+    """What the pipeline asks of a component: validate a value, render a state."""
+
+    name: str
+    max_rate: float | None
+
+    def update(self, state: State | None, raw: Any) -> State: ...
+
+    def render(self, state: State | None) -> str: ...
+
+    def where(self) -> str: ...
+
+
+class Owner(Protocol):
+    """What a component is declared on: ``Sales.orders.push(12)`` pushes through its owner."""
+
+    slug: str
+
+    def push(self, **values: Any) -> Pushed: ...
+
+
+@runtime_checkable
+class Board(Protocol):
+    """A stream target: where a push is stored (``slug``) and sent (``channel``)."""
+
+    slug: str
+    channel: str
+
+    @property
+    def components(self) -> Mapping[str, Part]: ...
+
+    def get_component(self, name: str) -> Part: ...
+
+
+@dataclass
+class Pushed:
+    """What one push stored and published."""
+
+    dashboard: str
+    values: dict[str, Any] = field(default_factory=dict)  # as given to push()
+    html: dict[str, str] = field(default_factory=dict)
+    states: dict[str, Any] = field(default_factory=dict)
+    # The event that carried each sent component: one event per push (and per dashboard of a
+    # batch), so every component of a push has the same id.
+    event_ids: dict[str, int] = field(default_factory=dict)
+    published: bool = False
+    # Components held back by their max_rate: stored now, sent with a later event.
+    deferred: list[str] = field(default_factory=list)
+
+    @property
+    def event_id(self) -> int | None:
+        """The id of the event this push was sent in; None when nothing was sent."""
+        return max(self.event_ids.values(), default=None)
