@@ -125,6 +125,10 @@ class StreamViewer(asyncio.Protocol):
             self.text = text
             return
         complete, self.text = text[:end], text[end + 2 :]
+        self.events_received(complete, now)
+
+    def events_received(self, complete: bytes, now: float) -> None:
+        """Whole events arrived (``complete``: one or more, without the last blank line)."""
         if not self.opened and STREAM_OPEN in complete:
             self.opened = True
             self.pool.opened(self.cid, self)
@@ -209,21 +213,7 @@ class EventViewer(StreamViewer):
     receipt time) per Stat figure in an event's data, whether the event is one component's HTML
     or a ``dsse-update`` message (JSON: ``{"updates": [{"html": ...}, ...]}``)."""
 
-    def data_received(self, data: bytes) -> None:
-        now = time.monotonic()
-        body = self.response.feed(data)
-        if self.response.head_done and self.response.status != 200:
-            self.pool.failed_attempt(self.cid, f"HTTP {self.response.status}")
-            self.close()
-            return
-        if not body:
-            return
-        text = self.text + body
-        end = text.rfind(b"\n\n")
-        if end < 0:
-            self.text = text
-            return
-        complete, self.text = text[:end], text[end + 2 :]
+    def events_received(self, complete: bytes, now: float) -> None:
         for block in complete.split(b"\n\n"):
             self._event(block, now)
 
