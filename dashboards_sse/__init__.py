@@ -11,11 +11,13 @@ from .components import Chart, Component, Stat
 from .dashboard import Dashboard
 from .exceptions import (
     DashboardsSSEError,
+    InvalidKey,
     InvalidValue,
     PartialPublishError,
     PublishError,
     UnknownComponent,
     UnknownDashboard,
+    UnknownScope,
 )
 from .publish import batch, push
 from .types import Pushed
@@ -25,6 +27,7 @@ __all__ = [
     "Component",
     "Dashboard",
     "DashboardsSSEError",
+    "InvalidKey",
     "InvalidValue",
     "PartialPublishError",
     "PublishError",
@@ -32,6 +35,7 @@ __all__ = [
     "Stat",
     "UnknownComponent",
     "UnknownDashboard",
+    "UnknownScope",
     "batch",
     "push",
 ]

@@ -13,6 +13,8 @@ from django.utils.module_loading import import_string
 from . import registry
 from .channels import DashboardChannelManager
 from .conf import CHANNEL_MANAGER_CLASS, STORAGE_CLASS, GripProxy, get_settings
+from .dashboard import get_dashboards
+from .scopes import scope_model
 
 GRIP_MIDDLEWARE = "django_grip.GripMiddleware"
 MIN_KEY_BYTES = 32
@@ -29,6 +31,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
         checks.Error(problem.message, hint=problem.hint, id=problem.id)
         for problem in registry.problems
     ]
+    errors += _scope_checks()
     for app in ("django_eventstream", "django_htmx"):
         if app not in settings.INSTALLED_APPS:
             errors.append(
@@ -58,6 +61,39 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
             )
         )
     return errors + _grip_checks()
+
+
+def _scope_checks() -> list[checks.CheckMessage]:
+    """Scoped dashboards: a scope that names a model, refreshes that know which objects."""
+    errors: list[checks.CheckMessage] = []
+    for dashboard in get_dashboards():
+        if dashboard.scope is None:
+            continue
+        try:
+            scope_model(dashboard.scope)
+        except (LookupError, ValueError) as exc:
+            errors.append(
+                checks.Error(
+                    f"Dashboard {dashboard.slug!r}: scope {dashboard.scope!r} names no model "
+                    f"({exc}).",
+                    hint='Set scope to a model, "app_label.Model", or "user".',
+                    id="dashboards_sse.E013",
+                )
+            )
+            continue
+        timed = [n for n, c in dashboard.components.items() if c.refresh_every is not None]
+        if timed and not dashboard.has_scopes():
+            errors.append(
+                checks.Error(
+                    f"Dashboard {dashboard.slug!r} is scoped and its component(s) "
+                    f"{', '.join(timed)} have refresh_every, but it has no scopes() classmethod: "
+                    "a scheduled refresh would not know which objects to refresh.",
+                    hint="Define `@classmethod def scopes(cls): return Store.objects.all()` "
+                    "(objects or keys), or drop refresh_every.",
+                    id="dashboards_sse.E012",
+                )
+            )
+    return errors
 
 
 def _grip_checks() -> list[checks.CheckMessage]:

@@ -21,8 +21,12 @@ from .exceptions import InvalidValue
 from .types import Owner, Pushed, State
 from .values import as_number, as_point, as_points, as_text, describe
 
-Provider = Callable[[], Any]
+Provider = Callable[..., Any]  # () -> value, or (scope object) -> value on a scoped dashboard
 ModelRef = Any  # a model class or an "app_label.ModelName" string
+# What a model instance's change touches on a scoped dashboard: the name of a field holding its
+# scope's object (or key), or a callable returning objects or keys.
+ScopeOf = str | Callable[[Any], Any]
+RefreshOn = Sequence[ModelRef] | Mapping[ModelRef, ScopeOf]
 
 
 class ComponentOptions(TypedDict, total=False):
@@ -30,7 +34,7 @@ class ComponentOptions(TypedDict, total=False):
 
     label: str | None
     value: Provider | None
-    refresh_on: Sequence[ModelRef]
+    refresh_on: RefreshOn
     refresh_every: timedelta | float | None
     max_rate: float | None
     template_name: str | None
@@ -58,15 +62,20 @@ class Component:
         *,
         label: str | None = None,
         value: Provider | None = None,
-        refresh_on: Sequence[ModelRef] = (),
+        refresh_on: RefreshOn = (),
         refresh_every: timedelta | float | None = None,
         max_rate: float | None = None,
         template_name: str | None = None,
     ) -> None:
         self.label = label
         self.provider = value
-        # Models whose saves and deletes re-run this component's provider (see model_sync.py).
-        self.refresh_on = tuple(refresh_on)
+        # Models whose saves and deletes re-run this component's provider (see model_sync.py),
+        # each with what it maps an instance to on a scoped dashboard (None: unscoped).
+        self.refresh_on: tuple[tuple[ModelRef, ScopeOf | None], ...] = (
+            tuple(refresh_on.items())
+            if isinstance(refresh_on, Mapping)
+            else tuple((ref, None) for ref in refresh_on)
+        )
         # Seconds between scheduled refreshes (contrib.celery.beat_schedule), None for none.
         if isinstance(refresh_every, timedelta):
             refresh_every = refresh_every.total_seconds()

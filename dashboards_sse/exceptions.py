@@ -11,12 +11,20 @@ class UnknownDashboard(DashboardsSSEError, LookupError):
     """No dashboard is registered under the given slug."""
 
 
+class UnknownScope(DashboardsSSEError, LookupError):
+    """A scoped dashboard has no object of the given key (or none was named)."""
+
+
 class UnknownComponent(DashboardsSSEError, LookupError):
     """The dashboard has no component of the given name."""
 
 
 class InvalidValue(DashboardsSSEError, ValueError):
     """A pushed value does not fit its component (type, shape or size)."""
+
+
+class InvalidKey(InvalidValue):
+    """A scope key that cannot name an object (wrong type, characters or length)."""
 
 
 class PublishError(DashboardsSSEError):

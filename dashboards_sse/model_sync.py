@@ -1,5 +1,9 @@
 """Keeping components in sync with models: ``Stat(value=..., refresh_on=[Order])``.
 
+On a scoped dashboard each model maps an instance to the scope(s) it touches:
+``refresh_on={Order: "store"}`` (a field holding the object or key) or a callable returning
+objects or keys; only those objects' streams are refreshed.
+
 A save or delete of a listed model marks the component stale; when the transaction commits, the
 stale components of each dashboard are recomputed from their providers and pushed in one push —
 once per transaction, not once per row. Outside a transaction that is right after the save.
@@ -13,22 +17,24 @@ import logging
 import threading
 from collections import defaultdict
 from typing import Any
+from uuid import UUID
 
 from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import ForeignKey, Model
 from django.db.models.signals import post_delete, post_save
 
 from . import registry
-from .dashboard import Dashboard, get_dashboards
+from .components import ScopeOf
+from .dashboard import Dashboard, ScopedDashboard, Target, get_dashboards, target_name
 from .types import Board
 
 logger = logging.getLogger("dashboards_sse")
 
-# model -> {(dashboard, component name)}
-_watchers: dict[type[Model], set[tuple[type[Dashboard], str]]] = defaultdict(set)
-_stale = threading.local()  # per thread: {database alias: {dashboard: {component names}}}
+# model -> {(dashboard, component name, what an instance maps to: None when unscoped)}
+_watchers: dict[type[Model], set[tuple[type[Dashboard], str, ScopeOf | None]]] = defaultdict(set)
+_stale = threading.local()  # per thread: {database alias: {target: {component names}}}
 
 
 def start() -> None:
@@ -52,22 +58,35 @@ def watch(dashboard: type[Dashboard]) -> None:
                 f"{component.qualified_name}: refresh_on needs a provider "
                 f"(value=... or get_{name}_value) to recompute the component from."
             )
-        for ref in component.refresh_on:
+        for ref, scope_of in component.refresh_on:
+            if dashboard.is_scoped() and scope_of is None:
+                raise ImproperlyConfigured(
+                    f"{component.qualified_name}: on a scoped dashboard, refresh_on maps each "
+                    "model to the scope its instances touch, e.g. refresh_on={Order: 'store'}."
+                )
             model = apps.get_model(ref) if isinstance(ref, str) else ref
-            _watchers[model].add((dashboard, name))
+            _watchers[model].add((dashboard, name, scope_of))
             uid = f"dashboards_sse.model_sync.{model._meta.label}"
             post_save.connect(_changed, sender=model, dispatch_uid=uid + ".save")
             post_delete.connect(_changed, sender=model, dispatch_uid=uid + ".delete")
 
 
 def _changed(
-    sender: type[Model], raw: bool = False, using: str = "default", **kwargs: Any
+    sender: type[Model],
+    instance: Model,
+    raw: bool = False,
+    using: str = "default",
+    **kwargs: Any,
 ) -> None:
     if raw:  # loaddata: the database is being restored, not changed by the application
         return
     stale = _stale.__dict__.setdefault(using, defaultdict(set))
-    for dashboard, name in _watchers.get(sender, ()):
-        stale[dashboard].add(name)
+    for dashboard, name, scope_of in _watchers.get(sender, ()):
+        if scope_of is None:
+            stale[dashboard].add(name)
+            continue
+        for scope in scopes_of(dashboard, scope_of, instance):
+            stale[dashboard.for_(scope)].add(name)
     # One flush per change; the first to run after commit pushes everything, the rest find
     # nothing left. Rolled-back changes leave names behind: the next flush recomputes them too.
     transaction.on_commit(lambda: flush(using), using=using)
@@ -76,13 +95,33 @@ def _changed(
 def flush(using: str = "default") -> None:
     """Push every stale component now (one push per dashboard). Errors are logged: the save
     that triggered them has committed already."""
-    stale = _stale.__dict__.pop(using, None)
-    for dashboard, names in (stale or {}).items():
+    stale: dict[Target, set[str]] | None = _stale.__dict__.pop(using, None)
+    for target, names in (stale or {}).items():
+        dashboard = target.dashboard if isinstance(target, ScopedDashboard) else target
         if not registry.is_registered(dashboard):  # replaced or removed since (tests, reloads)
             continue
         try:
-            dashboard.refresh(*sorted(names))
+            target.refresh(*sorted(names))
         except Exception:
             logger.exception(
-                "dashboards_sse: refreshing %s after a model change failed", dashboard.slug
+                "dashboards_sse: refreshing %s after a model change failed", target_name(target)
             )
+
+
+def scopes_of(dashboard: type[Dashboard], scope_of: ScopeOf, instance: Model) -> list[Any]:
+    """The objects or keys of ``dashboard``'s scope that a change of ``instance`` touches."""
+    if callable(scope_of):
+        found = scope_of(instance)
+    else:
+        field = instance._meta.get_field(scope_of)
+        if isinstance(field, ForeignKey) and dashboard.scope_field == "pk":
+            found = getattr(instance, field.attname)  # the key itself: no query
+        else:
+            found = getattr(instance, scope_of)
+    if found is None:
+        return []
+    if hasattr(found, "all"):  # a related manager (many-to-many, reverse foreign key)
+        found = found.all()
+    if isinstance(found, str | int | UUID | Model):
+        return [found]
+    return list(found)

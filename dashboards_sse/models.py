@@ -6,7 +6,9 @@ from django.db import models
 
 
 class ComponentState(models.Model):
-    """One row per (dashboard, component): the state last pushed, and the event that carried it.
+    """One row per (dashboard, scope, component): the state last pushed, and the event that
+    carried it. ``scope`` is the key of a scoped dashboard's object (a store's pk, a user's
+    pk), empty for an unscoped dashboard.
 
     Pages render from these rows together with the channel's current event id, so an update
     pushed between page render and stream open is replayed, never missed. Chart windows live
@@ -14,6 +16,7 @@ class ComponentState(models.Model):
     """
 
     dashboard = models.CharField(max_length=200)
+    scope = models.CharField(max_length=100, default="", blank=True)
     component = models.CharField(max_length=100)
     state = models.JSONField()
     event_id = models.BigIntegerField(default=0)
@@ -25,8 +28,11 @@ class ComponentState(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["dashboard", "component"], name="dsse_unique_state")
+            models.UniqueConstraint(
+                fields=["dashboard", "scope", "component"], name="dsse_unique_scoped_state"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.dashboard}.{self.component}"
+        scope = f"/{self.scope}" if self.scope else ""
+        return f"{self.dashboard}{scope}.{self.component}"

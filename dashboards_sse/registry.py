@@ -75,7 +75,8 @@ def register(dashboard: Board) -> None:
     if existing is not None:  # a re-imported module replaces its own class
         _by_channel.pop(existing.channel, None)
     _dashboards[dashboard.slug] = dashboard
-    _by_channel[dashboard.channel] = dashboard
+    if dashboard.channel:  # a scoped dashboard's objects have one each (dashboard.py)
+        _by_channel[dashboard.channel] = dashboard
     for listener in _listeners:
         listener(dashboard)
 

@@ -16,7 +16,7 @@ from django_eventstream.utils import get_storage, make_id
 
 from .components import Component
 from .conf import get_settings
-from .dashboard import Dashboard
+from .dashboard import Target
 from .models import ComponentState
 from .types import State
 
@@ -27,32 +27,31 @@ logger = logging.getLogger("dashboards_sse")
 class RenderedComponent:
     component: Component
     html: SafeString
+    element_id: str
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    dashboard: type[Dashboard]
+    dashboard: Target
     last_event_id: str
     components: list[RenderedComponent]
 
 
-def current_event_id(dashboard: type[Dashboard]) -> str:
+def current_event_id(dashboard: Target) -> str:
     return str(make_id({dashboard.channel: get_storage().get_current_id(dashboard.channel)}))
 
 
-def read_page(
-    dashboard: type[Dashboard], names: list[str] | None = None
-) -> tuple[str, dict[str, State]]:
+def read_page(dashboard: Target, names: list[str] | None = None) -> tuple[str, dict[str, State]]:
     """The event id a page resumes from, then the stored states of ``names`` (default: all),
     in that order (see above)."""
     last_event_id = current_event_id(dashboard)
-    rows = ComponentState.objects.filter(dashboard=dashboard.slug)
+    rows = ComponentState.objects.filter(dashboard=dashboard.slug, scope=dashboard.scope_key)
     if names is not None:
         rows = rows.filter(component__in=names)
     return last_event_id, dict(rows.values_list("component", "state"))
 
 
-def take_snapshot(dashboard: type[Dashboard], names: list[str] | None = None) -> Snapshot:
+def take_snapshot(dashboard: Target, names: list[str] | None = None) -> Snapshot:
     last_event_id, states = read_page(dashboard, names)
     rendered = []
     for name in names if names is not None else list(dashboard.components):
@@ -60,18 +59,18 @@ def take_snapshot(dashboard: type[Dashboard], names: list[str] | None = None) ->
         state = states.get(name)
         if state is None:
             state = provided_state(dashboard, component)
-        rendered.append(RenderedComponent(component, component.render(state)))
+        rendered.append(
+            RenderedComponent(component, component.render(state), dashboard.element_id(component))
+        )
     return Snapshot(dashboard, last_event_id, rendered)
 
 
-def provided_state(dashboard: type[Dashboard], component: Component) -> State | None:
+def provided_state(dashboard: Target, component: Component) -> State | None:
     """Nothing pushed yet: ask the provider, if any. A failing provider shows a placeholder
     (logged), never a server error."""
-    provider = dashboard.get_provider(component.name)
-    if provider is None:
-        return None
     try:
-        return component.update(None, provider())
+        provider = dashboard.get_provider(component.name)
+        return None if provider is None else component.update(None, provider())
     except Exception:
         logger.exception("dashboards_sse: provider for %s failed", component.qualified_name)
         return None

@@ -1,7 +1,8 @@
 """The shapes every layer shares: a component's state, what a push did, and a board.
 
-A *board* is what the publishing pipeline pushes to: a slug (the key of its stored states), an
-event channel and named components. ``Dashboard`` classes are boards; the pipeline and the
+A *board* is what the publishing pipeline pushes to: a slug and a scope key (the key of its
+stored states: a scoped dashboard has one board per object), an event channel and named
+components. ``Dashboard`` classes are boards; the pipeline and the
 registry know only this protocol, so the declarative API sits above them and nothing below it
 imports it back.
 """
@@ -32,17 +33,27 @@ class Part(Protocol):
 class Owner(Protocol):
     """What a component is declared on: ``Sales.orders.push(12)`` pushes through its owner."""
 
-    slug: str
+    @property
+    def slug(self) -> str: ...
 
     def push(self, **values: Any) -> Pushed: ...
 
 
 @runtime_checkable
 class Board(Protocol):
-    """A stream target: where a push is stored (``slug``) and sent (``channel``)."""
+    """A stream target: where a push is stored (``slug``, ``scope_key``) and sent (``channel``).
 
-    slug: str
-    channel: str
+    An unscoped dashboard class is a board (``scope_key`` empty); a scoped one is not (its
+    ``channel`` is empty), its ``for_(object)`` is."""
+
+    @property
+    def slug(self) -> str: ...
+
+    @property
+    def scope_key(self) -> str: ...
+
+    @property
+    def channel(self) -> str: ...
 
     @property
     def components(self) -> Mapping[str, Part]: ...

@@ -31,29 +31,53 @@ from django_eventstream.views import events
 
 from .channels import current_user
 from .conf import get_settings
-from .dashboard import Dashboard, get_dashboard
+from .dashboard import ScopedDashboard, Target, get_dashboard, get_target
 from .embedded import EmbeddedStream
-from .exceptions import UnknownDashboard
+from .exceptions import InvalidKey, UnknownDashboard, UnknownScope
 from .resume import InvalidEventId, parse_last_event_id
+from .scopes import USER
 
 
-def _dashboard_or_404(slug: str) -> type[Dashboard]:
+class NotFound(Exception):
+    """No such dashboard or object (the message says which)."""
+
+
+def _find(slug: str, key: str | None, user: Any) -> Target:
+    """The dashboard, or the object stream of a scoped one, a URL names (raises NotFound)."""
     try:
-        return get_dashboard(slug)
+        dashboard = get_dashboard(slug)
+        if key is None and dashboard.is_scoped() and dashboard.scope != USER:
+            raise UnknownScope(
+                f"The dashboard {slug!r} has a page per object: /dashboards/{slug}/<key>/."
+            )
+        target = get_target(dashboard, key, user if key is None else None)
+    except (UnknownDashboard, UnknownScope, InvalidKey) as exc:
+        raise NotFound(str(exc)) from None
+    if isinstance(target, ScopedDashboard) and target.object is None:
+        raise NotFound(f"The dashboard {slug!r} has no object {key!r}.")
+    return target
+
+
+def dashboard_page(request: HttpRequest, slug: str, key: str | None = None) -> HttpResponse:
+    try:
+        dashboard = get_dashboard(slug)
+        if key is None and dashboard.scope == USER and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())  # the viewer's own: who?
+        target = _find(slug, key, request.user)
     except UnknownDashboard as exc:
         raise Http404(str(exc)) from None
-
-
-def dashboard_page(request: HttpRequest, slug: str) -> HttpResponse:
-    dashboard = _dashboard_or_404(slug)
-    external = dashboard.external_page_url()
+    except NotFound as exc:
+        if not request.user.is_authenticated:  # an anonymous user learns nothing of objects
+            return redirect_to_login(request.get_full_path())
+        raise Http404(str(exc)) from None
+    external = target.external_page_url()
     if external is not None:
         return redirect(external)  # its framework's view applies its own access rules
-    if not dashboard.user_can_view(request.user):
+    if not target.user_can_view(request.user):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         raise PermissionDenied(f"You may not view the dashboard {slug!r}.")
-    return render(request, "dashboards_sse/page.html", {"dashboard": dashboard})
+    return render(request, "dashboards_sse/page.html", {"dashboard": target})
 
 
 def _text(response_class: type[HttpResponse], message: str) -> HttpResponse:
@@ -74,10 +98,15 @@ def _stream_user(request: HttpRequest) -> Any:
     return user if user is not None and user.is_authenticated else None
 
 
-async def dashboard_stream(request: HttpRequest, slug: str) -> HttpResponseBase:
+async def dashboard_stream(
+    request: HttpRequest, slug: str, key: str | None = None
+) -> HttpResponseBase:
+    user = await sync_to_async(_stream_user)(request)
     try:
-        dashboard = get_dashboard(slug)
-    except UnknownDashboard as exc:
+        dashboard = await sync_to_async(_find)(slug, key, user)
+    except NotFound as exc:
+        if key is not None and user is None:  # an anonymous user learns nothing of objects
+            return _text(HttpResponseForbidden, f"You may not view the dashboard {slug!r}.")
         return _text(HttpResponseNotFound, str(exc))
     config = get_settings()
     grip = getattr(request, "grip", None)
@@ -104,10 +133,8 @@ async def dashboard_stream(request: HttpRequest, slug: str) -> HttpResponseBase:
         if not proxied or not valid_es_meta(request.GET["es-meta"]):
             return _text(HttpResponseBadRequest, "Invalid or expired es-meta token.")
         user = None
-    else:
-        user = await sync_to_async(_stream_user)(request)
-        if not await sync_to_async(dashboard.user_can_view)(user):
-            return _text(HttpResponseForbidden, f"You may not view the dashboard {slug!r}.")
+    elif not await sync_to_async(dashboard.user_can_view)(user):
+        return _text(HttpResponseForbidden, f"You may not view the dashboard {slug!r}.")
 
     if proxied:
         response: HttpResponseBase = await sync_to_async(events)(

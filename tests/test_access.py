@@ -32,7 +32,15 @@ SECRET = "events-dashboard.testapp.secret"
 def secret_items(server: PublishServer) -> list[dict[str, Any]]:
     """Kick items for testapp.secret (other test apps' dashboards get their own)."""
     items = [item for _, _, body in server.requests for item in body["items"]]
-    return [item for item in items if item["meta"] == {"require_sub": SECRET}]
+    return [item for item in items if item.get("meta") == {"require_sub": SECRET}]
+
+
+def closes(server: PublishServer, user: Any) -> int:
+    """Closes of every stream of the user (scoped dashboards: each reconnects and re-checks)."""
+    items = [item for _, _, body in server.requests for item in body["items"]]
+    return items.count(
+        {"channel": f"user-{user.pk}", "formats": {"http-stream": {"action": "close"}}}
+    )
 
 
 def test_deleted_inside_a_transaction_kicks_the_right_user(
@@ -55,6 +63,27 @@ def test_permission_removed_kicks(viewer: Any, publish_server: PublishServer) ->
 def test_still_allowed_user_is_not_kicked(viewer: Any, publish_server: PublishServer) -> None:
     viewer.groups.clear()  # a removal that leaves the permission in place
     assert secret_items(publish_server) == []
+    # scoped dashboards (testapp.store-sales) exist: every stream re-checks as it reconnects
+    assert closes(publish_server, viewer) == 1
+
+
+def test_password_change_staff_loss_and_logout_make_every_stream_recheck(
+    viewer: Any, publish_server: PublishServer, client: Any
+) -> None:
+    viewer.is_staff = viewer.is_superuser = True
+    viewer.save()
+    assert closes(publish_server, viewer) == 0  # gaining access takes nothing away
+    viewer.is_superuser = False
+    viewer.save()
+    assert closes(publish_server, viewer) == 1
+    viewer.set_password("a new one")
+    viewer.save()
+    assert closes(publish_server, viewer) == 2
+    viewer.save(update_fields=["last_login"])  # a login's save: no query, no close
+    assert closes(publish_server, viewer) == 2
+    client.force_login(viewer)
+    client.logout()
+    assert closes(publish_server, viewer) == 3
 
 
 def test_current_user_is_none_when_inactive_or_deleted(viewer: Any) -> None:

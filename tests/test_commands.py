@@ -22,6 +22,8 @@ from tests.conftest import PublishServer
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "k" * 40
 TESTAPP_LINES = [
+    "testapp.inbox latest stat scope=user",
+    "testapp.inbox unread stat scope=user",
     "testapp.ops cpu stat",
     "testapp.ops status stat",
     "testapp.ops requests stat",
@@ -31,6 +33,8 @@ TESTAPP_LINES = [
     "testapp.sensors trace chart",
     "testapp.sensors door stat",
     "testapp.sensors history chart",
+    "testapp.store-sales orders stat scope=testapp.Store",
+    "testapp.store-sales revenue stat scope=testapp.Store",
     "testapp.wall orders stat",
     "testapp.wall revenue stat",
     "testapp.wall visitors stat",
@@ -78,7 +82,7 @@ def test_list() -> None:
     out, _ = run("list")
     lines = out.splitlines()
     assert [line for line in lines if line.startswith("testapp.")] == TESTAPP_LINES
-    assert all(re.fullmatch(r"\S+ \S+ (stat|chart)", line) for line in lines)
+    assert all(re.fullmatch(r"\S+ \S+ (stat|chart)( scope=\S+)?", line) for line in lines)
 
 
 def test_action_required() -> None:

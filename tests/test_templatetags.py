@@ -125,7 +125,7 @@ def test_dashboard_stream_unknown_component() -> None:
 
 
 def test_dashboard_stream_needs_slug() -> None:
-    with pytest.raises(TemplateSyntaxError, match="takes one dashboard slug"):
+    with pytest.raises(TemplateSyntaxError, match="takes a dashboard slug"):
         render("{% dashboard_stream %}{% enddashboard_stream %}")
 
 

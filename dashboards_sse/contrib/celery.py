@@ -29,7 +29,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "dashboards_sse.contrib.celery needs Celery: pip install 'django-dashboards-sse[celery]'"
     ) from exc
 
-from ..dashboard import get_dashboard, get_dashboards
+from ..dashboard import ScopedDashboard, get_dashboard, get_dashboards, get_target
 from ..exceptions import PartialPublishError, PublishError
 from ..publish import push
 
@@ -43,20 +43,33 @@ RETRY = {
 }
 
 
+def _target(dashboard: str, key: str | None) -> Any:
+    """The dashboard, or the object ``key`` names of a scoped one (which must exist)."""
+    target = get_target(dashboard, key)
+    if isinstance(target, ScopedDashboard):
+        target.require_object()
+    return target
+
+
 @shared_task(name="dashboards_sse.push", **RETRY)
-def push_task(dashboard: str, values: dict[str, Any]) -> dict[str, Any]:
-    """Push ``values`` ({component: value}) to one dashboard; returns the event ids."""
-    pushed = push(dashboard, **values)
-    return {"dashboard": pushed.dashboard, "event_ids": pushed.event_ids}
+def push_task(dashboard: str, values: dict[str, Any], key: str | None = None) -> dict[str, Any]:
+    """Push ``values`` ({component: value}) to one dashboard (of a scoped one: the object
+    ``key`` names); returns the event ids."""
+    pushed = push(_target(dashboard, key), **values)
+    return {"dashboard": pushed.dashboard, "key": key, "event_ids": pushed.event_ids}
 
 
 @shared_task(name="dashboards_sse.refresh", **RETRY)
-def refresh_task(dashboard: str, components: list[str] | None = None) -> dict[str, Any]:
-    """Recompute providers (all of the dashboard's, or ``components``) and push them."""
-    pushed = get_dashboard(dashboard).refresh(*(components or ()))
+def refresh_task(
+    dashboard: str, components: list[str] | None = None, key: str | None = None
+) -> dict[str, Any]:
+    """Recompute providers (all of the dashboard's, or ``components``) and push them; of a
+    scoped dashboard, for the object ``key`` names, or every object its ``scopes()`` yields."""
+    target = _target(dashboard, key) if key is not None else get_dashboard(dashboard)
+    pushed = target.refresh(*(components or ()))
     if pushed is None:
-        return {"dashboard": dashboard, "event_ids": {}}
-    return {"dashboard": pushed.dashboard, "event_ids": pushed.event_ids}
+        return {"dashboard": dashboard, "key": key, "event_ids": {}}
+    return {"dashboard": pushed.dashboard, "key": key, "event_ids": pushed.event_ids}
 
 
 def beat_schedule() -> dict[str, dict[str, Any]]:

@@ -18,26 +18,30 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.db import connections
 
 logger = logging.getLogger("dashboards_sse")
 
-# flush(slug, component names, force=...): publish those that are due (all, with force).
+# flush(board, component names, force=...): publish those that are due (all, with force).
 Flush = Callable[..., object]
+Board = Any  # hashable: a board of types.Board (a class, or a scoped dashboard's target)
 
 
 class Timer:
     def __init__(self, flush: Flush) -> None:
         self.flush = flush
         self.lock = threading.Condition()
-        self.heap: list[tuple[float, str, str]] = []  # (slot opens at, board slug, component)
-        self.scheduled: dict[tuple[str, str], float] = {}
+        # (slot opens at, order, board, component); order breaks ties (boards don't compare)
+        self.heap: list[tuple[float, int, Board, str]] = []
+        self.scheduled: dict[tuple[Board, str], float] = {}
+        self.order = 0
         self.owner_pid = 0  # the process whose thread serves the heap (a forked child: its own)
         self.atexit_registered = False
 
-    def schedule(self, slug: str, opens: dict[str, float]) -> None:
-        """Flush ``slug``'s pending components at the given Unix times (earliest kept)."""
+    def schedule(self, board: Board, opens: dict[str, float]) -> None:
+        """Flush ``board``'s pending components at the given Unix times (earliest kept)."""
         with self.lock:
             if self.owner_pid != os.getpid():
                 self.heap.clear()
@@ -50,11 +54,12 @@ class Timer:
                 atexit.register(self.flush_all)
                 self.atexit_registered = True
             for name, when in opens.items():
-                key = (slug, name)
+                key = (board, name)
                 if key in self.scheduled and self.scheduled[key] <= when:
                     continue
                 self.scheduled[key] = when
-                heapq.heappush(self.heap, (when, slug, name))
+                self.order += 1
+                heapq.heappush(self.heap, (when, self.order, board, name))
             self.lock.notify()
 
     def forget(self) -> None:
@@ -79,21 +84,23 @@ class Timer:
                 now = time.time()
                 keys = []
                 while self.heap and self.heap[0][0] <= now:
-                    when, slug, name = heapq.heappop(self.heap)
-                    if self.scheduled.get((slug, name)) == when:
-                        del self.scheduled[(slug, name)]
-                        keys.append((slug, name))
+                    when, _, board, name = heapq.heappop(self.heap)
+                    if self.scheduled.get((board, name)) == when:
+                        del self.scheduled[(board, name)]
+                        keys.append((board, name))
             self._flush(keys, force=False)
 
-    def _flush(self, keys: list[tuple[str, str]], *, force: bool) -> None:
-        by_slug: dict[str, list[str]] = {}
-        for slug, name in keys:
-            by_slug.setdefault(slug, []).append(name)
-        for slug, names in by_slug.items():
+    def _flush(self, keys: list[tuple[Board, str]], *, force: bool) -> None:
+        by_board: dict[Board, list[str]] = {}
+        for board, name in keys:
+            by_board.setdefault(board, []).append(name)
+        for board, names in by_board.items():
             try:
-                self.flush(slug, names, force=force)
+                self.flush(board, names, force=force)
             except Exception:
                 # The state stays stored and pending: the next push of it publishes it.
-                logger.exception("dashboards_sse: publishing coalesced %s %s failed", slug, names)
+                logger.exception(
+                    "dashboards_sse: publishing coalesced %s %s failed", board.channel, names
+                )
         if threading.current_thread() is not threading.main_thread():
             connections.close_all()  # this thread's own connections only

@@ -70,7 +70,7 @@ def push(dashboard: str | type | Board, /, **values: Any) -> Pushed:
     PublishError when Pushpin does not accept the stored update in time. Inside ``batch()``
     the value is checked now and stored and published when the batch ends.
     """
-    board = get_dashboard(dashboard)
+    board = _target(dashboard)
     if not values:
         raise InvalidValue(f"dashboard {board.slug!r}: push needs at least one component=value.")
     components = [board.get_component(name) for name in values]
@@ -131,16 +131,18 @@ def recording(into: Recorder) -> Iterator[Recorder]:
         _recorders.remove(into)
 
 
-def flush_pending(slug: str, names: list[str], *, force: bool = False) -> Pushed | None:
-    """Publish the pending (coalesced) states of ``slug`` whose slot has opened, ``names``
+def flush_pending(
+    board: str | Board, names: list[str], *, force: bool = False
+) -> Pushed | None:
+    """Publish the pending (coalesced) states of ``board`` whose slot has opened, ``names``
     at once with ``force``. Returns what was published, or None when nothing was pending."""
-    board = get_dashboard(slug)
+    board = _target(board)
     result = Pushed(dashboard=board.slug)
     config = conf.get_settings()
     recorders = tuple(_recorders)
     with transaction.atomic():
         (counter,) = store.lock_counters([board.channel]).values()
-        rows = store.read_states(board.slug, names)
+        rows = store.read_states(board.slug, board.scope_key, names)
         now = time.time()
         forced = set(names) if force else set()
         due = _opened(board, rows, now, forced)
@@ -152,11 +154,22 @@ def flush_pending(slug: str, names: list[str], *, force: bool = False) -> Pushed
         states = {name: rows[name].state for name in due}
         items = _emit(board, states, due, now, config, [result], counter)
         if later:
-            transaction.on_commit(lambda: timer.schedule(board.slug, later))
+            transaction.on_commit(lambda: timer.schedule(board, later))
     if not due:
         return None
     _send(items, [result], config, board.slug, recorders)
     return result
+
+
+def _target(board: str | type | Board) -> Board:
+    """The board to push to; a scoped dashboard is not one (its ``for_(object)`` is)."""
+    found = get_dashboard(board)
+    if not found.channel:
+        raise InvalidValue(
+            f"dashboard {found.slug!r} is scoped (a stream per object): push to one of its "
+            "objects, e.g. push(Dashboard.for_(obj), ...) or Dashboard.for_(obj).push(...)."
+        )
+    return found
 
 
 def _store_and_publish(entries: list[tuple[Board, Pushed]]) -> None:
@@ -184,7 +197,7 @@ def _store(
     """Apply ``results``' values in order; emit one event with every component that is due.
     The caller holds ``counter``'s lock (the board's channel)."""
     names = list(dict.fromkeys(name for result in results for name in result.values))
-    rows = store.read_states(board.slug, names)
+    rows = store.read_states(board.slug, board.scope_key, names)
     states: dict[str, State | None] = {
         name: rows[name].state if name in rows else None for name in names
     }
@@ -210,7 +223,7 @@ def _store(
         store.hold_states(rows, {name: states[name] for name in held})
         for result in results:
             result.deferred = [name for name in result.values if name in held]
-        transaction.on_commit(lambda: timer.schedule(board.slug, held))
+        transaction.on_commit(lambda: timer.schedule(board, held))
     return items
 
 
@@ -252,7 +265,8 @@ def _emit(
         name: event_id for (_, members), event_id in zip(messages, ids, strict=True)
         for name in members
     }
-    store.save_states(board.slug, {name: states[name] for name in names}, event_ids, now)
+    saved = {name: states[name] for name in names}
+    store.save_states(board.slug, board.scope_key, saved, event_ids, now)
     for result in results:
         for name in result.values or names:
             if name in event_ids:

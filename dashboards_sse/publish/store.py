@@ -109,18 +109,22 @@ def _maybe_trim() -> None:
     _models().Event.objects.filter(created__lt=timezone.now() - RETENTION).delete()
 
 
-def read_states(slug: str, names: Iterable[str]) -> dict[str, ComponentState]:
-    """The stored states of ``names`` and every pending (coalesced) state of the board, by
-    component. Read under the channel's counter lock: no row locks (a missing row could not
-    be locked, and the counter lock covers them all)."""
+def read_states(slug: str, scope: str, names: Iterable[str]) -> dict[str, ComponentState]:
+    """The stored states of ``names`` and every pending (coalesced) state of the board (a
+    dashboard and scope), by component. Read under the channel's counter lock: no row locks
+    (a missing row could not be locked, and the counter lock covers them all)."""
     rows = _models().ComponentState.objects.filter(
-        Q(component__in=list(names)) | Q(pending=True), dashboard=slug
+        Q(component__in=list(names)) | Q(pending=True), dashboard=slug, scope=scope
     )
     return {row.component: row for row in rows}
 
 
 def save_states(
-    slug: str, states: dict[str, Any], event_ids: dict[str, int], published_at: float
+    slug: str,
+    scope: str,
+    states: dict[str, Any],
+    event_ids: dict[str, int],
+    published_at: float,
 ) -> None:
     """Store ``states`` as sent in the events ``event_ids`` (nothing pending any more)."""
     ComponentState = _models().ComponentState
@@ -128,6 +132,7 @@ def save_states(
         [
             ComponentState(
                 dashboard=slug,
+                scope=scope,
                 component=name,
                 state=state,
                 event_id=event_ids[name],
@@ -137,7 +142,7 @@ def save_states(
             for name, state in states.items()
         ],
         update_conflicts=True,
-        unique_fields=["dashboard", "component"],
+        unique_fields=["dashboard", "scope", "component"],
         update_fields=["state", "event_id", "published_at", "pending", "updated"],
     )
 

@@ -109,6 +109,12 @@ def user_item(user_id: str, channel: str, body: dict[str, Any], prefix: str) -> 
     }
 
 
+def close_item(user_id: str, prefix: str) -> dict[str, Any]:
+    """Close every stream of a user (their per-user channel, no ``require-sub``): clients
+    reconnect and their access is checked again."""
+    return {"channel": f"{prefix}user-{user_id}", "formats": {"http-stream": {"action": "close"}}}
+
+
 def forbidden_event(text: str, channels: list[str] | None = None) -> str:
     """The ``stream-error`` a client stops on (condition ``forbidden``, django-eventstream's)."""
     error: dict[str, Any] = {"condition": "forbidden", "text": text}

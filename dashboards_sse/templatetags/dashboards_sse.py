@@ -1,5 +1,8 @@
 """Template tags: ``{% dashboards_sse_head %}``, ``{% dashboard %}``, ``{% component %}`` and the
-``{% dashboard_stream %}`` block for custom layouts. Each live root opens one SSE connection."""
+``{% dashboard_stream %}`` block for custom layouts. Each live root opens one SSE connection.
+
+A scoped dashboard takes its object (or key) after the slug: ``{% dashboard "shop.store-sales"
+store %}``; a per-user one (``scope = "user"``) shows the viewer's own without one."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django_htmx.jinja import htmx_script
 
-from ..dashboard import Dashboard, get_dashboard
+from ..dashboard import Target, get_target
 from ..snapshot import Snapshot, stream_attrs, take_snapshot
 
 register = template.Library()
@@ -44,7 +47,11 @@ def _user(context: template.Context) -> Any:
     return getattr(request, "user", None)
 
 
-def _wrap(dashboard: type[Dashboard], snapshot: Snapshot, content: str) -> SafeString:
+def _target(context: template.Context, dashboard: Any, scope: Any = None) -> Target:
+    return get_target(dashboard, scope, _user(context))
+
+
+def _wrap(dashboard: Target, snapshot: Snapshot, content: str) -> SafeString:
     return SafeString(
         render_to_string(
             "dashboards_sse/stream_root.html",
@@ -59,14 +66,15 @@ def _wrap(dashboard: type[Dashboard], snapshot: Snapshot, content: str) -> SafeS
     )
 
 
-def _forbidden(dashboard: type[Dashboard]) -> SafeString:
+def _forbidden(dashboard: Target) -> SafeString:
     return SafeString(render_to_string("dashboards_sse/forbidden.html", {"dashboard": dashboard}))
 
 
 @register.simple_tag(takes_context=True)
-def dashboard(context: template.Context, slug: str | type[Dashboard]) -> SafeString:
-    """The whole dashboard, live: ``{% dashboard "shop.sales" %}``."""
-    board = get_dashboard(slug)
+def dashboard(context: template.Context, slug: Any, scope: Any = None) -> SafeString:
+    """The whole dashboard, live: ``{% dashboard "shop.sales" %}`` (``{% dashboard
+    "shop.store-sales" store %}`` for a scoped one)."""
+    board = _target(context, slug, scope)
     if not board.user_can_view(_user(context)):
         return _forbidden(board)
     snapshot = take_snapshot(board)
@@ -78,8 +86,9 @@ def dashboard(context: template.Context, slug: str | type[Dashboard]) -> SafeStr
 
 @register.simple_tag(takes_context=True)
 def component(context: template.Context, *args: str) -> SafeString:
-    """One live component: ``{% component "shop.sales" "orders" %}``, or
-    ``{% component "orders" %}`` inside ``{% dashboard_stream %}`` (one connection for all)."""
+    """One live component: ``{% component "shop.sales" "orders" %}`` (a scoped dashboard's:
+    ``{% component "shop.store-sales" "orders" store %}``), or ``{% component "orders" %}``
+    inside ``{% dashboard_stream %}`` (one connection for all)."""
     snapshot: Snapshot | None = context.get(SNAPSHOT_KEY)
     if len(args) == 1 and snapshot is not None:
         name = args[0]
@@ -87,12 +96,12 @@ def component(context: template.Context, *args: str) -> SafeString:
         if item is None:  # raises UnknownComponent with the list of names
             snapshot.dashboard.get_component(name)
         return SafeString(render_to_string("dashboards_sse/component.html", {"item": item}))
-    if len(args) != 2:
+    if len(args) not in (2, 3):
         raise template.TemplateSyntaxError(
-            "{% component %} takes a dashboard slug and a component name, "
-            "or just a name inside {% dashboard_stream %}."
+            "{% component %} takes a dashboard slug and a component name (and the object of a "
+            "scoped dashboard), or just a name inside {% dashboard_stream %}."
         )
-    board = get_dashboard(args[0])
+    board = _target(context, *args[:1], *args[2:])
     board.get_component(args[1])
     if not board.user_can_view(_user(context)):
         return _forbidden(board)
@@ -102,12 +111,19 @@ def component(context: template.Context, *args: str) -> SafeString:
 
 
 class DashboardStreamNode(template.Node):
-    def __init__(self, slug: template.base.FilterExpression, nodelist: template.NodeList):
+    def __init__(
+        self,
+        slug: template.base.FilterExpression,
+        scope: template.base.FilterExpression | None,
+        nodelist: template.NodeList,
+    ):
         self.slug = slug
+        self.scope = scope
         self.nodelist = nodelist
 
     def render(self, context: template.Context) -> str:
-        board = get_dashboard(self.slug.resolve(context))
+        scope = None if self.scope is None else self.scope.resolve(context)
+        board = _target(context, self.slug.resolve(context), scope)
         if not board.user_can_view(_user(context)):
             return _forbidden(board)
         snapshot = take_snapshot(board)
@@ -122,8 +138,11 @@ def dashboard_stream(parser: Parser, token: Token) -> DashboardStreamNode:
     ``{% enddashboard_stream %}``: your own layout, one connection for every component inside.
     """
     bits = token.split_contents()
-    if len(bits) != 2:
-        raise template.TemplateSyntaxError("{% dashboard_stream %} takes one dashboard slug.")
+    if len(bits) not in (2, 3):
+        raise template.TemplateSyntaxError(
+            "{% dashboard_stream %} takes a dashboard slug (and a scoped dashboard's object)."
+        )
     nodelist = parser.parse(("enddashboard_stream",))
     parser.delete_first_token()
-    return DashboardStreamNode(parser.compile_filter(bits[1]), nodelist)
+    scope = parser.compile_filter(bits[2]) if len(bits) == 3 else None
+    return DashboardStreamNode(parser.compile_filter(bits[1]), scope, nodelist)

@@ -14,6 +14,7 @@ from dashboards_sse.publish import flush_pending
 from dashboards_sse.publish.pipeline import timer
 from dashboards_sse.testing import capture_pushes
 from tests.conftest import PublishServer
+from tests.testapp.dashboards import Sensors
 
 SLUG = "testapp.sensors"
 INTERVAL = 0.5  # Sensors' components have max_rate=2
@@ -157,7 +158,7 @@ def test_a_flush_before_the_slot_reschedules() -> None:
     push(SLUG, temperature=1)
     push(SLUG, temperature=2)
     assert flush_pending(SLUG, ["temperature"]) is None
-    assert (SLUG, "temperature") in timer.scheduled
+    assert (Sensors, "temperature") in timer.scheduled
     assert len(sent()) == 1
 
 

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
 from dashboards_sse import Chart, Dashboard, Stat
+from tests.testapp.models import Order, Store
 
 
 class Ops(Dashboard):
@@ -40,3 +43,37 @@ class Wall(Dashboard):
     errors = Stat(label="Errors")
     state = Stat(label="State", text=True)
     p95 = Chart(label="p95", unit="ms", window=10)
+
+
+def store_staff(user: Any, store: Store) -> bool:
+    return bool(user.is_authenticated and store.staff.filter(pk=user.pk).exists())
+
+
+class StoreSales(Dashboard):
+    """One declaration, a stream per store, viewed by that store's staff."""
+
+    title = "Store sales"
+    scope = Store
+    scope_field = "code"
+    permission = store_staff
+
+    orders = Stat(
+        label="Orders",
+        value=lambda store: store.order_set.count(),
+        refresh_on={Order: "store"},
+    )
+    revenue = Stat(label="Revenue", unit="€")
+
+    @classmethod
+    def scopes(cls) -> Any:
+        return Store.objects.all()
+
+
+class Inbox(Dashboard):
+    """Per user: only that user may view it, on every tab they have open."""
+
+    title = "Inbox"
+    scope = "user"
+
+    latest = Stat(label="Latest", text=True)
+    unread = Stat(label="Unread")

@@ -9,10 +9,18 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ...dashboard import Dashboard, get_dashboard, get_dashboards
+from ...dashboard import (
+    ScopedDashboard,
+    Target,
+    get_dashboard,
+    get_dashboards,
+    get_target,
+    target_name,
+)
 from ...exceptions import DashboardsSSEError
 from ...probe import probe_pushpin
 from ...publish import push
+from ...scopes import scope_label
 
 
 def parse_value(text: str) -> Any:
@@ -30,13 +38,20 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(
             dest="action", required=True, metavar="{list,push,refresh,check}"
         )
-        sub.add_parser("list", help="One line per component: <dashboard> <component> <kind>.")
+        sub.add_parser(
+            "list",
+            help="One line per component: <dashboard> <component> <kind> "
+            "[scope=<model or user>] (a scoped dashboard: a stream per object).",
+        )
         push_parser = sub.add_parser(
             "push", help="Push one value (JSON; a bare word is a string)."
         )
         push_parser.add_argument("dashboard", help="Dashboard slug, as `list` prints it.")
         push_parser.add_argument("component")
         push_parser.add_argument("value")
+        push_parser.add_argument(
+            "--key", help="A scoped dashboard's object: its key (the pk, or its scope_field)."
+        )
         check = sub.add_parser("check", help="Probe Pushpin: publish, stream, round trip.")
         check.add_argument(
             "--proxy",
@@ -49,6 +64,11 @@ class Command(BaseCommand):
         check.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS")
         refresh = sub.add_parser("refresh", help="Recompute every provider and push.")
         refresh.add_argument("dashboards", nargs="*", metavar="dashboard")
+        refresh.add_argument(
+            "--key",
+            help="Only this object of a scoped dashboard (default: every object its scopes() "
+            "classmethod yields).",
+        )
         refresh.add_argument(
             "--every", type=float, metavar="SECONDS", help="Repeat until interrupted."
         )
@@ -65,22 +85,39 @@ class Command(BaseCommand):
             elif action == "check":
                 self.probe(options["proxy"], options["dashboard"], options["timeout"])
             elif action == "push":
-                self.push_one(options["dashboard"], options["component"], options["value"])
+                self.push_one(
+                    options["dashboard"], options["component"], options["value"], options["key"]
+                )
             else:
-                self.refresh(options["dashboards"], options["every"], options["json"])
+                targets = self.refresh_targets(options["dashboards"], options["key"])
+                self.refresh(targets, options["every"], options["json"])
         except DashboardsSSEError as exc:
             raise CommandError(str(exc)) from None
 
     def list_components(self) -> None:
         for dashboard in get_dashboards():
+            scope = f" scope={scope_label(dashboard.scope)}" if dashboard.scope else ""
             for name, component in dashboard.components.items():
-                self.stdout.write(f"{dashboard.slug} {name} {component.kind}")
+                self.stdout.write(f"{dashboard.slug} {name} {component.kind}{scope}")
+
+    def target(self, slug: str, key: str | None) -> Target:
+        """The dashboard, or the object of a scoped one ``--key`` names (which must exist)."""
+        dashboard = get_dashboard(slug)
+        if dashboard.scope is not None and key is None:
+            raise CommandError(
+                f"The dashboard {slug!r} is scoped by {scope_label(dashboard.scope)} (a stream "
+                "per object): name one with --key <key>."
+            )
+        target = get_target(dashboard, key)
+        if isinstance(target, ScopedDashboard):
+            target.require_object()
+        return target
 
     def probe(self, proxy_url: str, slug: str | None, timeout: float) -> None:
         if slug is not None:
             dashboard = get_dashboard(slug)
         else:
-            public = [d for d in get_dashboards() if d.permission is None]
+            public = [d for d in get_dashboards() if d.permission is None and not d.is_scoped()]
             if not public:
                 raise CommandError("No public dashboard to stream: name one with --dashboard.")
             dashboard = public[0]
@@ -91,12 +128,23 @@ class Command(BaseCommand):
         if failed:
             raise CommandError(f"Pushpin check failed: {', '.join(failed)}.")
 
-    def push_one(self, slug: str, name: str, text: str) -> None:
-        result = push(slug, **{name: parse_value(text)})
-        self.stdout.write(f"pushed {slug} {name} (event {result.event_ids[name]})")
+    def push_one(self, slug: str, name: str, text: str, key: str | None) -> None:
+        target = self.target(slug, key)
+        result = push(target, **{name: parse_value(text)})
+        event = result.event_ids[name]
+        self.stdout.write(f"pushed {target_name(target)} {name} (event {event})")
 
-    def refresh(self, slugs: list[str], every: float | None, as_json: bool) -> None:
-        dashboards = [get_dashboard(slug) for slug in slugs] or get_dashboards()
+    def refresh_targets(self, slugs: list[str], key: str | None) -> list[Target]:
+        if key is not None:
+            if len(slugs) != 1:
+                raise CommandError("--key names an object of one dashboard: give exactly one.")
+            return [self.target(slugs[0], key)]
+        if slugs:
+            return [get_dashboard(slug) for slug in slugs]
+        # Every dashboard; of the scoped ones, those that say which objects (scopes()).
+        return [d for d in get_dashboards() if not d.is_scoped() or d.has_scopes()]
+
+    def refresh(self, dashboards: list[Target], every: float | None, as_json: bool) -> None:
         if every is not None and every <= 0:
             raise CommandError("--every needs a positive number of seconds.")
         if every is None:
@@ -114,16 +162,14 @@ class Command(BaseCommand):
             if not as_json:
                 self.stdout.write("stopped")
 
-    def refresh_once(
-        self, dashboards: list[type[Dashboard]], as_json: bool
-    ) -> list[dict[str, Any]]:
+    def refresh_once(self, dashboards: list[Target], as_json: bool) -> list[dict[str, Any]]:
         """Push every provider of each dashboard in one push; report failures and carry on.
 
         Returns one entry per dashboard: what was pushed with its event ids, or the error.
         """
         report: list[dict[str, Any]] = []
         for dashboard in dashboards:
-            entry: dict[str, Any] = {"dashboard": dashboard.slug}
+            entry: dict[str, Any] = {"dashboard": target_name(dashboard)}
             try:
                 pushed = dashboard.refresh()
                 if pushed is not None:
@@ -133,7 +179,7 @@ class Command(BaseCommand):
             except Exception as exc:  # a provider raised: say which, keep the loop alive
                 entry["error"] = f"provider failed: {type(exc).__name__}: {exc}"
             if "error" in entry:
-                self.stderr.write(f"{dashboard.slug}: {entry['error']}")
+                self.stderr.write(f"{target_name(dashboard)}: {entry['error']}")
             report.append(entry)
         if as_json:
             self.stdout.write(json.dumps({"refreshed": report}, default=str))
