@@ -219,6 +219,11 @@ class Dashboard:
         """The page showing this dashboard when another framework renders it (None: ours)."""
         return None
 
+    @classmethod
+    def external_object_url(cls, key: str) -> str | None:
+        """The page of one object of a scoped dashboard another framework renders (None)."""
+        return None
+
     # -- access ---------------------------------------------------------------------------
     @classmethod
     def user_can_view(cls, user: User | None, *scope_object: Any) -> bool:
@@ -343,7 +348,7 @@ class ScopedDashboard:
         return _reverse("dashboards_sse:scoped-page", self.slug, self.scope_key)
 
     def external_page_url(self) -> str | None:
-        return None
+        return self.dashboard.external_object_url(self.scope_key)
 
 
 # What the read side renders and streams: a dashboard, or one object's stream of a scoped one.

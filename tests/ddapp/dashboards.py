@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from dashboards.component import Stat, Text
 from dashboards.component.stat import StatData
-from dashboards.dashboard import Dashboard
+from dashboards.dashboard import Dashboard, ModelDashboard
 from dashboards.permissions import IsAdminUser
 from dashboards.registry import registry
 
 from dashboards_sse.contrib.django_dashboards import SSEChart, SSEStat
+from tests.testapp.models import Store
 
 
 class Live(Dashboard):
@@ -38,6 +39,20 @@ class Child(BaseBoard):
     pass
 
 
+class PerStore(ModelDashboard):
+    """A page per store (a ModelDashboard): its SSE components stream per store."""
+
+    sales = SSEStat()
+
+    class Meta:
+        model = Store
+        lookup_field = "code"
+
+    def get_sales_value(self, **kwargs: object) -> StatData:
+        return StatData(text=f"{self.object.code}: no sales yet")
+
+
 registry.register(Live)
+registry.register(PerStore)
 registry.register(Staff)
 registry.register(Child)

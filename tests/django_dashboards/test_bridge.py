@@ -10,12 +10,13 @@ pytest.importorskip(
     reason="django-dashboards is not installed (pip install '.[django-dashboards]')",
 )
 
+from dashboards.component.stat import StatData
 from dashboards.dashboard import Dashboard, ModelDashboard
 from dashboards.permissions import BasePermission
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 
-from dashboards_sse import UnknownDashboard, batch, push, registry
+from dashboards_sse import InvalidValue, UnknownDashboard, batch, push, registry
 from dashboards_sse.contrib.django_dashboards import LiveDashboard, SSEStat
 from dashboards_sse.models import ComponentState
 from dashboards_sse.testing import capture_pushes
@@ -141,18 +142,49 @@ def test_unrouted_dashboard_has_no_page(isolated_twins: None, client: Client) ->
     assert response.status_code == 404
 
 
-def test_model_dashboard_is_reported(isolated_twins: None) -> None:
+def test_a_model_dashboard_without_model_is_reported(isolated_twins: None) -> None:
     class PerObject(ModelDashboard):
         level = SSEStat()
 
         class Meta:
             app_label = "ddapp"
-            model = ComponentState
 
     with pytest.raises(UnknownDashboard):
         registry.get_dashboard(PerObject)
     (problem,) = [p for p in registry.problems if p.id == "dashboards_sse.E008"]
-    assert "PerObject: SSE components on a ModelDashboard" in problem.message
+    assert "PerObject: a ModelDashboard with SSE components but no Meta.model" in problem.message
+
+
+@pytest.mark.django_db
+def test_a_model_dashboard_is_scoped_to_its_object(
+    isolated_twins: None, django_user_model: Any
+) -> None:
+    from tests.testapp.models import Store
+
+    class PerStore(ModelDashboard):
+        sales = SSEStat()
+        visits = SSEStat(value=lambda **kwargs: StatData(text=kwargs["object"].name))
+
+        class Meta:
+            app_label = "ddapp"
+            model = Store
+            lookup_field = "code"
+
+        def get_sales_value(self, **kwargs: Any) -> StatData:
+            return StatData(text=f"{self.object.code} sales")
+
+    board = registry.get_dashboard(PerStore)
+    assert board.scope is Store and board.scope_field == "code"
+    north = Store.objects.create(name="North", code="north")
+    target = board.for_(north)
+    assert target.channel == "dashboard.dd.ddapp_perstore/north"
+    values = target.provided_values()  # get_value() serialises StatData to a dict
+    assert (values["sales"]["text"], values["visits"]["text"]) == ("north sales", "North")
+    pushed = target.refresh()
+    assert pushed is not None and "north sales" in pushed.html["sales"]
+    with pytest.raises(InvalidValue, match="is scoped"):
+        push(PerStore, sales=1)
+    assert target.user_can_view(django_user_model.objects.create_user("any"))
 
 
 def test_dashboard_defined_late_is_found(isolated_twins: None) -> None:

@@ -16,8 +16,9 @@ from django.test import Client
 
 from dashboards_sse import InvalidValue, push
 from dashboards_sse.contrib.django_dashboards import SSEChart, SSEStat
+from dashboards_sse.dashboard import get_dashboard
 from dashboards_sse.testing import capture_pushes
-from tests.ddapp.dashboards import Live
+from tests.ddapp.dashboards import Live, PerStore
 
 pytestmark = pytest.mark.django_db
 PAGE = "/dd/ddapp/live/"
@@ -222,3 +223,20 @@ def test_unpushed_components_show_their_provider_value(
     assert "<h2>3.14 m</h2>" in html
     assert '"y":[4,8]' in html
     assert 'data-dsse-chart="null"' in live_element(html, "feed")
+
+
+@pytest.mark.django_db
+def test_a_model_dashboard_page_streams_its_own_object(client: Client) -> None:
+    from tests.testapp.models import Store
+
+    for code in ("north", "south"):
+        Store.objects.create(name=code.title(), code=code)
+    push(get_dashboard(PerStore).for_("south"), sales="south: 3")
+    html = client.get("/dd/ddapp/perstore/north/").content.decode()
+    assert 'data-dsse-stream="/dashboards/dd.ddapp_perstore/north/stream/"' in html
+    assert "north: no sales yet" in html  # the provider, given this page's object
+    south = client.get("/dd/ddapp/perstore/south/").content.decode()
+    assert "south: 3" in south  # what was pushed to that store, and only there
+    # our URL of the object's page leads to django-dashboards' page of it
+    response = client.get("/dashboards/dd.ddapp_perstore/north/")
+    assert response.status_code == 302 and response["Location"] == "/dd/ddapp/perstore/north/"

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from dashboards.dashboard import Dashboard as UpstreamDashboard
 from dashboards.dashboard import ModelDashboard
 from django.http import Http404, HttpRequest
-from django.urls import NoReverseMatch
+from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString
 
 from ... import registry
@@ -72,40 +72,58 @@ class LiveDashboard(Dashboard, abstract=True):
             ) from None
 
     @classmethod
-    def get_provider(cls, name: str) -> Callable[[], Any] | None:
+    def get_provider(cls, name: str) -> Callable[..., Any] | None:
         component = cls.get_component(name)
         assert isinstance(component, BridgedComponent)
         return _provider(cls.upstream, name, component.upstream)
 
+    @classmethod
+    def external_object_url(cls, key: str) -> str | None:
+        """A ModelDashboard's page of one object (its ``<slug>_detail`` URL)."""
+        meta = cls.upstream._meta
+        try:
+            name = f"dashboards:{cls.upstream.get_slug()}_detail"
+            return reverse(name, kwargs={meta.lookup_kwarg: key})
+        except NoReverseMatch:
+            raise Http404(
+                f"The dashboard {cls.slug!r} is shown by django-dashboards, and its URLs do "
+                f"not include its per-object page ({meta.lookup_kwarg})."
+            ) from None
+
 
 def _provider(
     upstream: type[UpstreamDashboard], name: str, component: LiveComponent
-) -> Callable[[], Any] | None:
+) -> Callable[..., Any] | None:
     """The component's own value, as django-dashboards would compute it without a request:
-    ``get_<name>_value`` on the dashboard, else ``value=`` (a value, callable or serializer)."""
+    ``get_<name>_value`` on the dashboard, else ``value=`` (a value, callable or serializer).
+    On a ModelDashboard the provider takes the object (as a scoped dashboard's do)."""
     method = getattr(upstream, f"get_{name}_value", None)
-    if method is not None:
-        # Not upstream(): its __init__ rebinds `value` on every shared component instance.
-        # (mypy reads the untyped class's __new__ as type.__new__.)
-        instance = upstream.__new__(upstream)  # type: ignore[call-overload]
-        instance.object = None
-        value = getattr(instance, f"get_{name}_value")
-    elif not component.pushed_only:
-        value = component.value
-    else:
+    if method is None and component.pushed_only:
         return None
-    # `value` and get_value() are django-dashboards' (untyped) Component's, unknown to mypy
-    return lambda: dataclasses.replace(  # type: ignore[call-arg]
-        component, value=value
-    ).get_value(request=None, filters={})  # type: ignore[attr-defined]
+
+    def provide(obj: Any = None) -> Any:
+        if method is not None:
+            # Not upstream(): its __init__ rebinds `value` on every shared component instance.
+            # (mypy reads the untyped class's __new__ as type.__new__.)
+            instance = upstream.__new__(upstream)  # type: ignore[call-overload]
+            instance.object = obj
+            value = getattr(instance, f"get_{name}_value")
+        else:
+            value = component.value
+        # `value`, `object` and get_value() are django-dashboards' (untyped) Component's
+        copy = dataclasses.replace(component, value=value)  # type: ignore[call-arg]
+        copy.object = obj  # type: ignore[attr-defined]
+        return copy.get_value(request=None, filters={})  # type: ignore[attr-defined]
+
+    return provide
 
 
-def _permission(upstream: type[UpstreamDashboard]) -> Callable[[Any], bool]:
+def _permission(upstream: type[UpstreamDashboard]) -> Callable[..., bool]:
     """The dashboard's own ``permission_classes`` (or DASHBOARDS_DEFAULT_PERMISSION_CLASSES),
     asked with a request carrying only the user: Pushpin's follow-up stream requests carry
     nothing else. A permission class that fails on that request denies (and is logged)."""
 
-    def allowed(user: Any) -> bool:
+    def allowed(user: Any, obj: Any = None) -> bool:  # obj: a ModelDashboard's object
         request = HttpRequest()
         request.method = "GET"
         request.user = user
@@ -144,15 +162,17 @@ def make_twin(upstream: type[UpstreamDashboard]) -> type[LiveDashboard] | None:
     live = _live_components(upstream)
     if not live:
         return None
-    if issubclass(upstream, ModelDashboard):
+    model = getattr(upstream._meta, "model", None)
+    if issubclass(upstream, ModelDashboard) and model is None:
         if upstream not in _reported:
             _reported.add(upstream)
             registry.problems.append(
                 registry.DeclarationProblem(
                     "dashboards_sse.E008",
-                    f"{upstream.__module__}.{upstream.__qualname__}: SSE components on a "
-                    "ModelDashboard (one page per object) are not supported; it stays static.",
-                    "Declare SSEStat/SSEChart on a plain django-dashboards Dashboard.",
+                    f"{upstream.__module__}.{upstream.__qualname__}: a ModelDashboard with SSE "
+                    "components but no Meta.model: its streams (one per object) cannot be "
+                    "named; it stays static.",
+                    "Set Meta.model (and Meta.lookup_field, if not the pk).",
                 )
             )
         return None
@@ -164,6 +184,9 @@ def make_twin(upstream: type[UpstreamDashboard]) -> type[LiveDashboard] | None:
         "permission": _permission(upstream),
         "upstream": upstream,
     }
+    if issubclass(upstream, ModelDashboard):  # a page per object: a stream per object
+        attrs["scope"] = model
+        attrs["scope_field"] = upstream._meta.lookup_field
     attrs.update({name: BridgedComponent(component) for name, component in live.items()})
     twin: type[LiveDashboard] = type(upstream.__name__, (LiveDashboard,), attrs)
     _twins[upstream] = twin

@@ -22,7 +22,7 @@ from django.template import Context
 from django.utils.html import format_html
 
 from ...components import MAX_TEXT_CHARS, Component, format_number
-from ...dashboard import Dashboard, get_dashboard
+from ...dashboard import Dashboard, Target, get_dashboard
 from ...exceptions import InvalidValue
 from ...snapshot import provided_state, read_page, stream_attrs
 from ...types import State
@@ -30,7 +30,7 @@ from ...values import as_number, as_text
 from . import figures
 
 
-def _page(board: type[Dashboard], request: HttpRequest | None) -> tuple[str, dict[str, State]]:
+def _page(board: Target, request: HttpRequest | None) -> tuple[str, dict[str, State]]:
     """The event id and states a page shows (``snapshot.read_page``), read once per request:
     every SSE component of the page shares one stream and so one starting point."""
     pages: dict[str, tuple[str, dict[str, State]]] = (
@@ -85,7 +85,10 @@ class LiveComponent:
     def render(
         self, context: Context, htmx: bool | None = None, call_deferred: bool = False
     ) -> str:
-        board, name = self.twin()
+        dashboard, name = self.twin()
+        board: Target = dashboard
+        if dashboard.is_scoped():  # a ModelDashboard: this page's object has its own stream
+            board = dashboard.for_(self.page_object(context))
         request = context.get("request") if context is not None else None
         event_id, states = _page(board, request)
         state = states.get(name)
@@ -105,6 +108,15 @@ class LiveComponent:
             self.live_attrs(state),
             inner,
         )
+
+    def page_object(self, context: Context | None) -> Any:
+        """The object of the ModelDashboard page being rendered."""
+        found = getattr(self, "object", None)
+        if found is None and context is not None:
+            found = getattr(context.get("dashboard"), "object", None)
+        if found is None:
+            raise LookupError(f"{self!r}: a ModelDashboard's component renders with its object.")
+        return found
 
     def twin(self) -> tuple[type[Dashboard], str]:
         """The twin dashboard this SSE component belongs to, and its name there. The twin is
