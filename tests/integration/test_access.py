@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.live import Stack
@@ -67,3 +69,52 @@ def test_other_viewers_keep_their_stream(stack: Stack) -> None:
         done = stack.manage("dashboards_sse", "push", "testapp.secret", "level", "7")
         assert done.returncode == 0, done.stderr
         assert ">7<" in kept.wait_for("level").data
+
+
+def cut_within(client: SSEClient, seconds: float) -> bool:
+    """Whether Pushpin closes the stream within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            client.events(timeout=0.2)
+        except ConnectionError:
+            return True
+    return False
+
+
+@pytest.mark.parametrize(
+    ("change", "reconnect"),
+    [
+        ("user.is_superuser = False; user.save()", 403),
+        ("user.set_password('another secret'); user.save()", 403),  # the session is void
+        (
+            "from django.contrib.auth.signals import user_logged_out\n"
+            "from django.contrib.sessions.models import Session\n"
+            "for session in Session.objects.all():\n"  # what logout() does to the browser's
+            "    if session.get_decoded().get('_auth_user_id') == str(user.pk):\n"
+            "        session.delete()\n"
+            "user_logged_out.send(sender=type(user), request=None, user=user)",
+            403,
+        ),
+    ],
+    ids=["superuser-cleared", "password-changed", "logged-out"],
+)
+def test_a_stream_is_cut_within_a_second_when_access_may_shrink(
+    stack: Stack, change: str, reconnect: int
+) -> None:
+    name = f"shrinks-{abs(hash(change)) % 10_000}"
+    cookie = stack.login(name, code="user.is_superuser = True; user.save()")
+    with SSEClient(stack.proxy_url + SECRET_STREAM, headers=cookie) as client:
+        assert client.status == 200  # a superuser has every permission
+        client.wait_for("stream-open")
+        # Pushpin's own catch-up request about 1 s after a stream opens re-checks access too:
+        # wait it out, so that what cuts the stream below is the change itself.
+        assert not cut_within(client, 2.5)
+        done = stack.run_python(
+            "from django.contrib.auth import get_user_model\n"
+            f"user = get_user_model().objects.get(username={name!r})\n{change}\n"
+        )
+        assert done.returncode == 0, done.stderr
+        assert cut_within(client, 1.5), "the stream stayed open"
+    with SSEClient(stack.proxy_url + SECRET_STREAM, headers=cookie) as again:
+        assert again.status == reconnect
