@@ -92,3 +92,20 @@ def test_partial_publish_error_survives_pickling() -> None:
     copy = pickle.loads(pickle.dumps(error))
     assert type(copy) is PartialPublishError
     assert (str(copy), copy.accepted, copy.failed) == (str(error), error.accepted, error.failed)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_tasks_take_a_scoped_dashboards_key(dashboard_pushes: object) -> None:
+    from dashboards_sse import UnknownScope
+    from tests.testapp.models import Order, Store
+
+    north = Store.objects.create(name="North", code="north")
+    Store.objects.create(name="South", code="south")
+    Order.objects.bulk_create([Order(store=north)])
+    answer = push_task.apply(args=("testapp.store-sales", {"revenue": 5}, "north")).get()
+    assert answer["key"] == "north" and "revenue" in answer["event_ids"]
+    assert refresh_task.apply(args=("testapp.store-sales", ["orders"], "north")).get()["key"]
+    refreshed = refresh_task.apply(args=("testapp.store-sales", ["orders"])).get()  # scopes()
+    assert refreshed == {"dashboard": "testapp.store-sales", "key": None, "event_ids": {}}
+    result = push_task.apply(args=("testapp.store-sales", {"revenue": 5}, "nowhere"))
+    assert isinstance(result.result, UnknownScope)  # not retried: nothing was stored
