@@ -1,5 +1,8 @@
 """``make demo``: Pushpin + Django (uvicorn) + a publisher, stopped cleanly on Ctrl-C.
 
+It also seeds the tasks app (``manage.py seed_tasks``: two projects, the users ann and bob) and
+prints their logins next to the URLs.
+
 Without Pushpin on this machine it runs in embedded mode (Django holds the streams) and says so.
 Ports: 7999 for the page (through Pushpin) and 8000 for Django, or free ones if those are taken;
 ``DEMO_PORT`` / ``DJANGO_PORT`` choose others, ``DEMO_EMBEDDED=1`` forces embedded mode.
@@ -63,6 +66,21 @@ def wait_until_proxying(port_number: int) -> None:
         except OSError:
             pass
         time.sleep(0.2)
+
+
+def seed_tasks(python: str, env: dict[str, str]) -> list[tuple[str, str]]:
+    """The tasks app's projects and demo users (idempotent; run once Pushpin is up, since a
+    first run's tasks push their counts): their ``(username, password)``."""
+    seeded = subprocess.run(
+        [python, "manage.py", "seed_tasks"], cwd=DEMO, env=env, stdout=subprocess.PIPE, text=True
+    )
+    if seeded.returncode != 0:
+        raise SystemExit(f"manage.py seed_tasks exited ({seeded.returncode}); see above")
+    return [
+        (words[1], words[2])
+        for words in (line.split() for line in seeded.stdout.splitlines())
+        if len(words) == 3 and words[0] == "login"
+    ]
 
 
 class Processes:
@@ -162,10 +180,13 @@ def main() -> int:
         else:
             url = f"http://127.0.0.1:{django_port}/"
             mode = "EMBEDDED MODE: Pushpin is not installed, Django serves the stream itself"
+        logins = seed_tasks(python, env)
         processes.start(
             "publisher", [python, "manage.py", "dashboards_sse", "refresh", "--every", "1"], DEMO
         )
         print(f"\n  Live dashboard: {url}   ({mode})")
+        print(f"  Tasks (an inbox per user, a dashboard per project): {url}tasks/")
+        print("    log in as " + "  or  ".join(f"{name} / {word}" for name, word in logins))
         print(f"  Logs in {RUN}/. Ctrl-C stops everything.\n", flush=True)
         while True:
             for name, process in processes.started:

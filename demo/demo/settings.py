@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     # The second dashboard, built with django-dashboards and our SSE components.
     "dashboards",
     "traffic",
+    # Scoped dashboards: a stream per user (an inbox) and per project, fed by a task list.
+    "tasks",
 ]
 
 MIDDLEWARE = [
@@ -112,6 +114,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")
 LANGUAGE_CODE = "en-us"
+
+# The task page (tasks.urls) logs in with Django's own login view.
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "tasks:index"
+LOGOUT_REDIRECT_URL = "login"
 
 STATIC_URL = "/static/"
 # `collectstatic` target (the container image); demo/urls.py serves static files itself.

@@ -1,0 +1,33 @@
+"""Telling a user a task was assigned to them: a push to their Inbox, after the commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from .dashboards import Inbox
+from .models import Task
+
+
+def assigned(task: Task, previous_id: int | None, by: Any) -> None:
+    """Call inside the transaction that saved ``task`` with a new ``assigned_to`` (created or
+    reassigned; ``previous_id`` the former assignee's pk). After the commit, the new assignee
+    gets "New task: ..." on every open tab; a rollback sends nothing.
+
+    ``refresh_on={Task: "assigned_to"}`` recomputes the open-task count of the user a task is
+    assigned to now; the previous assignee's count is refreshed here.
+    """
+    if task.assigned_to_id == previous_id:
+        return
+    if previous_id is not None:
+        transaction.on_commit(lambda: Inbox.for_(previous_id).refresh("open_tasks"), robust=True)
+    assignee = task.assigned_to
+    if assignee is None:
+        return
+    message = {
+        "value": f"New task: {task.title} ({task.project})",
+        "note": f"from {by.get_username()} at {timezone.localtime():%H:%M}",
+    }
+    transaction.on_commit(lambda: Inbox.for_(assignee).latest.push(message), robust=True)
