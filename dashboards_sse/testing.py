@@ -20,33 +20,43 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from .dashboard import Dashboard
+from .dashboard import Dashboard, ScopedDashboard
 from .publish import recording
 from .types import Pushed
 
 _ANY: Any = object()
 
+# A dashboard (slug or class), or one object of a scoped one (``StoreSales.for_(store)`` or
+# ``"shop.store-sales/42"``); a scoped dashboard's slug or class matches all its objects.
+Target = str | type[Dashboard] | ScopedDashboard
 
-def _slug(dashboard: str | type[Dashboard]) -> str:
+
+def _slug(dashboard: Target) -> str:
+    if isinstance(dashboard, ScopedDashboard):
+        return str(dashboard)
     return dashboard if isinstance(dashboard, str) else dashboard.slug
+
+
+def _matches(pushed: Pushed, dashboard: Target) -> bool:
+    slug, _, key = _slug(dashboard).partition("/")
+    return pushed.dashboard == slug and (not key or pushed.scope_key == key)
 
 
 class CapturedPushes(list[Pushed]):
     """Every :class:`~dashboards_sse.Pushed` recorded, in order, with assertion helpers."""
 
-    def of(self, dashboard: str | type[Dashboard], component: str | None = None) -> list[Pushed]:
-        slug = _slug(dashboard)
+    def of(self, dashboard: Target, component: str | None = None) -> list[Pushed]:
         return [
             pushed
             for pushed in self
-            if pushed.dashboard == slug and (component is None or component in pushed.values)
+            if _matches(pushed, dashboard) and (component is None or component in pushed.values)
         ]
 
-    def values(self, dashboard: str | type[Dashboard], component: str) -> list[Any]:
+    def values(self, dashboard: Target, component: str) -> list[Any]:
         """The values pushed to one component, oldest first."""
         return [pushed.values[component] for pushed in self.of(dashboard, component)]
 
-    def html(self, dashboard: str | type[Dashboard], component: str) -> str:
+    def html(self, dashboard: Target, component: str) -> str:
         """The HTML viewers were last sent for one component."""
         sent = [p for p in self.of(dashboard) if component in p.html]
         if not sent:
@@ -55,7 +65,7 @@ class CapturedPushes(list[Pushed]):
 
     def assert_pushed(
         self,
-        dashboard: str | type[Dashboard],
+        dashboard: Target,
         component: str | None = None,
         value: Any = _ANY,
         *,
@@ -79,16 +89,17 @@ class CapturedPushes(list[Pushed]):
             )
         return found[-1]
 
-    def assert_nothing_pushed(self, dashboard: str | type[Dashboard] | None = None) -> None:
+    def assert_nothing_pushed(self, dashboard: Target | None = None) -> None:
         found = self if dashboard is None else self.of(dashboard)
         if found:
             raise AssertionError(f"Expected no pushes, got: {self._summary()}")
 
-    def _nothing(self, dashboard: str | type[Dashboard], component: str) -> str:
+    def _nothing(self, dashboard: Target, component: str) -> str:
         return f"Nothing pushed to {_slug(dashboard)}.{component}. All pushes: {self._summary()}"
 
     def _summary(self) -> str:
-        return "; ".join(f"{p.dashboard} {p.values!r}" for p in self) or "none"
+        named = (f"{p.dashboard}/{p.scope_key}" if p.scope_key else p.dashboard for p in self)
+        return "; ".join(f"{name} {p.values!r}" for name, p in zip(named, self, strict=True))
 
 
 @contextmanager

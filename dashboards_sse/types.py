@@ -67,6 +67,8 @@ class Pushed:
 
     dashboard: str
     values: dict[str, Any] = field(default_factory=dict)  # as given to push()
+    # The object of a scoped dashboard it went to (its key), "" for an unscoped one.
+    scope_key: str = ""
     html: dict[str, str] = field(default_factory=dict)
     states: dict[str, Any] = field(default_factory=dict)
     # The event that carried each sent component: one event per push (and per dashboard of a

@@ -342,3 +342,23 @@ def test_user_model_lookups_by_key_are_one_query(
         assert target.object == ann and target.object == ann  # fetched once
     assert Inbox.for_("999999").object is None
     assert get_user_model().objects.count() == 1
+
+
+def test_moving_an_instance_refreshes_the_object_it_left_too(
+    stores: tuple[Store, Store, Any],
+    dashboard_pushes: CapturedPushes,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    north, south, _ = stores
+    with django_capture_on_commit_callbacks(execute=True):
+        order = Order.objects.create(store=north)
+    assert state(north, "orders")["value"] == 1
+    order = Order.objects.get(pk=order.pk)  # as a view would load it
+    order.store = south
+    with django_capture_on_commit_callbacks(execute=True):
+        order.save()
+    assert (state(north, "orders")["value"], state(south, "orders")["value"]) == (0, 1)
+    order.store = None  # and leaving every store refreshes the last one
+    with django_capture_on_commit_callbacks(execute=True):
+        order.save()
+    assert state(south, "orders")["value"] == 0

@@ -53,3 +53,18 @@ def test_invalid_push_is_not_captured(dashboard_pushes: CapturedPushes) -> None:
     with pytest.raises(InvalidValue):
         push("testapp.ops", cpu="high")
     dashboard_pushes.assert_nothing_pushed()
+
+
+@pytest.mark.django_db
+def test_captured_pushes_tell_the_objects_of_a_scoped_dashboard_apart() -> None:
+    from tests.testapp.dashboards import Inbox
+
+    with capture_pushes() as pushes:
+        Inbox.for_(1).latest.push("for one")
+        Inbox.for_(2).latest.push("for two")
+    assert pushes.values(Inbox.for_(1), "latest") == ["for one"]
+    assert pushes.values("testapp.inbox/2", "latest") == ["for two"]
+    assert pushes.values(Inbox, "latest") == ["for one", "for two"]  # every object
+    pushes.assert_pushed(Inbox.for_(2), "latest", "for two", count=1)
+    with pytest.raises(AssertionError, match=r"testapp\.inbox/1 "):
+        pushes.assert_pushed(Inbox.for_(3), "latest")

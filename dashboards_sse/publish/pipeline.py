@@ -74,7 +74,7 @@ def push(dashboard: str | type | Board, /, **values: Any) -> Pushed:
     if not values:
         raise InvalidValue(f"dashboard {board.slug!r}: push needs at least one component=value.")
     components = [board.get_component(name) for name in values]
-    result = Pushed(dashboard=board.slug, values=dict(values))
+    result = Pushed(dashboard=board.slug, values=dict(values), scope_key=board.scope_key)
     pending = _batch.get()
     if pending is None:
         _store_and_publish([(board, result)])
@@ -137,7 +137,7 @@ def flush_pending(
     """Publish the pending (coalesced) states of ``board`` whose slot has opened, ``names``
     at once with ``force``. Returns what was published, or None when nothing was pending."""
     board = _target(board)
-    result = Pushed(dashboard=board.slug)
+    result = Pushed(dashboard=board.slug, scope_key=board.scope_key)
     config = conf.get_settings()
     recorders = tuple(_recorders)
     with transaction.atomic():
