@@ -16,13 +16,11 @@ def assigned(task: Task, previous_id: int | None, by: Any) -> None:
     reassigned; ``previous_id`` the former assignee's pk). After the commit, the new assignee
     gets "New task: ..." on every open tab; a rollback sends nothing.
 
-    ``refresh_on={Task: "assigned_to"}`` recomputes the open-task count of the user a task is
-    assigned to now; the previous assignee's count is refreshed here.
+    The open-task counts of the new and the previous assignee are ``refresh_on``'s (the
+    package refreshes the user a task left as well as the one it joined).
     """
     if task.assigned_to_id == previous_id:
         return
-    if previous_id is not None:
-        transaction.on_commit(lambda: Inbox.for_(previous_id).refresh("open_tasks"), robust=True)
     assignee = task.assigned_to
     if assignee is None:
         return
