@@ -1,0 +1,86 @@
+"""Stat: a single figure with a label, unit, and optional change and note."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Unpack
+
+from ..exceptions import InvalidValue
+from ..types import Pushed, State
+from ..values import as_number, as_text
+from .base import MAX_TEXT_CHARS, Component, ComponentOptions, format_number
+
+
+class Stat(Component):
+    """A single figure with a label, unit, and optional change and note.
+
+    Push a number (or text with ``text=True``), or a mapping
+    ``{"value": 12, "change": 3.5, "note": "vs yesterday"}``.
+    """
+
+    kind = "stat"
+    template_name = "dashboards_sse/components/stat.html"
+
+    def __init__(
+        self,
+        *,
+        unit: str = "",
+        decimals: int | None = None,
+        text: bool = False,
+        **options: Unpack[ComponentOptions],
+    ) -> None:
+        super().__init__(**options)
+        self.unit = unit
+        self.decimals = decimals
+        self.text = text
+
+    def push(
+        self, value: Any, *, change: float | str | None = None, note: str | None = None
+    ) -> Pushed:
+        if change is None and note is None:
+            return super().push(value)
+        return super().push({"value": value, "change": change, "note": note})
+
+    def update(self, state: State | None, raw: Any) -> State:
+        where = self.where()
+        if isinstance(raw, Mapping):
+            unknown = set(raw) - {"value", "change", "note"}
+            if unknown or "value" not in raw:
+                raise InvalidValue(
+                    f"{where}: a mapping needs 'value' and may have 'change' and 'note', "
+                    f"got keys {sorted(map(str, raw))}."
+                )
+            value, change, note = raw["value"], raw.get("change"), raw.get("note")
+        else:
+            value, change, note = raw, None, None
+        if self.text and isinstance(value, str):
+            value = as_text(value, where, MAX_TEXT_CHARS)
+        else:
+            what = "a number or text" if self.text else "a number"
+            value = as_number(value, where, what)
+        if change is not None and not isinstance(change, str):
+            change = as_number(change, where + " change", "a number or text")
+        elif change is not None:
+            change = as_text(change, where + " change", MAX_TEXT_CHARS)
+        if note is not None:
+            note = as_text(note, where + " note", MAX_TEXT_CHARS)
+        return {"value": value, "change": change, "note": note}
+
+    def get_context(self, state: State | None) -> dict[str, Any]:
+        context = super().get_context(state)
+        if state is None:
+            return context
+        value, change = state["value"], state.get("change")
+        context["display"] = (
+            value if isinstance(value, str) else format_number(value, self.decimals)
+        )
+        if isinstance(change, int | float):
+            context["change_display"] = ("+" if change > 0 else "") + format_number(
+                change, self.decimals
+            )
+            context["trend"] = "up" if change > 0 else "down" if change < 0 else "flat"
+        elif change:
+            context["change_display"] = change
+            context["trend"] = "flat"
+        context["note"] = state.get("note")
+        return context
