@@ -2,12 +2,12 @@
 
 Public API::
 
-    from dashboards_sse import Dashboard, Stat, Chart, push, batch
+    from dashboards_sse import Dashboard, Stat, Chart, Feed, push, batch
 """
 
 from __future__ import annotations
 
-from .components import Chart, Component, Stat
+from .components import Chart, Component, Feed, Stat
 from .dashboard import Dashboard
 from .exceptions import (
     DashboardsSSEError,
@@ -27,6 +27,7 @@ __all__ = [
     "Component",
     "Dashboard",
     "DashboardsSSEError",
+    "Feed",
     "InvalidKey",
     "InvalidValue",
     "PartialPublishError",

@@ -15,6 +15,9 @@ from typing import Any, Protocol, runtime_checkable
 
 # A component's state: the plain JSON data it shows (a Stat's value, a Chart's points).
 State = dict[str, Any]
+# What a list component sends instead of its whole HTML: {"action": "insert", "key": ...,
+# "html": ...}, {"action": "remove", "key": ...} or {"action": "clear"}.
+Action = dict[str, str]
 
 
 class Part(Protocol):
@@ -26,6 +29,8 @@ class Part(Protocol):
     def update(self, state: State | None, raw: Any) -> State: ...
 
     def render(self, state: State | None) -> str: ...
+
+    def actions(self, before: State | None, after: State) -> list[Action] | None: ...
 
     def where(self) -> str: ...
 

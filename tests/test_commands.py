@@ -22,6 +22,8 @@ from tests.conftest import PublishServer
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "k" * 40
 TESTAPP_LINES = [
+    "testapp.activity events feed",
+    "testapp.activity log feed",
     "testapp.inbox latest stat scope=user",
     "testapp.inbox unread stat scope=user",
     "testapp.ops cpu stat",
@@ -82,7 +84,7 @@ def test_list() -> None:
     out, _ = run("list")
     lines = out.splitlines()
     assert [line for line in lines if line.startswith("testapp.")] == TESTAPP_LINES
-    assert all(re.fullmatch(r"\S+ \S+ (stat|chart)( scope=\S+)?", line) for line in lines)
+    assert all(re.fullmatch(r"\S+ \S+ (stat|chart|feed)( scope=\S+)?", line) for line in lines)
 
 
 def test_action_required() -> None:

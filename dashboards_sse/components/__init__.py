@@ -13,6 +13,7 @@ from .base import (
     format_number,
 )
 from .chart import Chart
+from .feed import Feed
 from .stat import Stat
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "Chart",
     "Component",
     "ComponentOptions",
+    "Feed",
     "ModelRef",
     "Provider",
     "RefreshOn",

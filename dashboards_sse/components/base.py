@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 from ..exceptions import InvalidValue
-from ..types import Owner, Pushed, State
+from ..types import Action, Owner, Pushed, State
 
 Provider = Callable[..., Any]  # () -> value, or (scope object) -> value on a scoped dashboard
 ModelRef = Any  # a model class or an "app_label.ModelName" string
@@ -124,6 +124,13 @@ class Component:
     def render(self, state: State | None) -> SafeString:
         """Pure: state in, HTML out (auto-escaped template, no request needed)."""
         return SafeString(render_to_string(self.template_name, self.get_context(state)))
+
+    def actions(self, before: State | None, after: State) -> list[Action] | None:
+        """What viewers are sent for a change from ``before`` to ``after``: None (here) sends
+        ``render(after)`` to replace the component's content; a list component sends the item
+        actions that turn the shown list into the new one, so a push costs the same bytes
+        however long the list is."""
+        return None
 
     # -- pushing --------------------------------------------------------------------------
     def push(self, value: Any) -> Pushed:

@@ -131,9 +131,7 @@ def recording(into: Recorder) -> Iterator[Recorder]:
         _recorders.remove(into)
 
 
-def flush_pending(
-    board: str | Board, names: list[str], *, force: bool = False
-) -> Pushed | None:
+def flush_pending(board: str | Board, names: list[str], *, force: bool = False) -> Pushed | None:
     """Publish the pending (coalesced) states of ``board`` whose slot has opened, ``names``
     at once with ``force``. Returns what was published, or None when nothing was pending."""
     board = _target(board)
@@ -201,6 +199,11 @@ def _store(
     states: dict[str, State | None] = {
         name: rows[name].state if name in rows else None for name in names
     }
+    # What viewers were last sent of each component (not a state held back by max_rate): a
+    # list component sends the item actions from there to the new state.
+    sent = {
+        name: state for name, state in states.items() if not (name in rows and rows[name].pending)
+    }
     for result in results:
         for name, raw in result.values.items():
             states[name] = board.get_component(name).update(states[name], raw)
@@ -218,7 +221,7 @@ def _store(
     joining = [name for name in _opened(board, rows, now) if name not in states]
     states.update((name, rows[name].state) for name in joining)
     due = [name for name in names if name not in held] + joining
-    items = _emit(board, states, due, now, config, results, counter)
+    items = _emit(board, states, due, now, config, results, counter, sent)
     if held:
         store.hold_states(rows, {name: states[name] for name in held})
         for result in results:
@@ -251,18 +254,37 @@ def _emit(
     config: conf.Settings,
     results: list[Pushed],
     counter: EventCounter,
+    sent: dict[str, State | None] | None = None,
 ) -> list[dict[str, Any]]:
     """Render ``names`` once each into one message, store it and the states, and return
-    its Pushpin item (a message over ``wire.MAX_MESSAGE_BYTES`` is split, an event each)."""
+    its Pushpin item (a message over ``wire.MAX_MESSAGE_BYTES`` is split, an event each).
+    A component whose ``sent`` state is known may send item actions instead of its HTML."""
     if not names:
         return []
-    html = {name: _render(board.get_component(name), states[name], config) for name in names}
-    messages = wire.messages([wire.replace(name, html[name]) for name in names])
+    html: dict[str, str] = {}
+    updates: list[wire.Update] = []
+    for name in names:
+        component = board.get_component(name)
+        actions = (
+            None
+            if sent is None or name not in sent
+            else component.actions(sent[name], states[name])
+        )
+        if not actions:  # None, or nothing to change on screen: send the whole content
+            html[name] = _render(component, states[name], config)
+            updates.append(wire.replace(name, html[name]))
+            continue
+        for action in actions:
+            _check_size(component, action.get("html", ""), config)
+        updates += [wire.item_action(name, action) for action in actions]
+        html[name] = "".join(action.get("html", "") for action in actions)
+    messages = wire.messages(updates)
     ids = store.append_events(
         board.channel, [(wire.UPDATE_EVENT, data) for data, _ in messages], counter
     )
     event_ids = {
-        name: event_id for (_, members), event_id in zip(messages, ids, strict=True)
+        name: event_id
+        for (_, members), event_id in zip(messages, ids, strict=True)
         for name in members
     }
     saved = {name: states[name] for name in names}
@@ -280,13 +302,17 @@ def _emit(
 
 def _render(component: Part, state: State | None, config: conf.Settings) -> str:
     html = str(component.render(state))
+    _check_size(component, html, config)
+    return html
+
+
+def _check_size(component: Part, html: str, config: conf.Settings) -> None:
     size = len(html.encode())
     if size > config.max_html_bytes:
         raise InvalidValue(
             f"{component.where()}: rendered HTML of {size} bytes exceeds "
             f"MAX_HTML_BYTES ({config.max_html_bytes})."
         )
-    return html
 
 
 def _slot_opens(component: Part, row: ComponentState) -> float:

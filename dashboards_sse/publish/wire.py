@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any, Protocol, TypedDict
+from typing import Any, NotRequired, Protocol, TypedDict
 from urllib.parse import quote
 
 from ..types import Board
@@ -34,11 +34,13 @@ MAX_MESSAGE_BYTES = 512 * 1024
 
 
 class Update(TypedDict):
-    """What one message does to one component."""
+    """What one message does to one component: replace its content, or (a list component)
+    insert, remove or clear an item."""
 
     component: str
     action: str
-    html: str
+    html: NotRequired[str]
+    key: NotRequired[str]
 
 
 class SSEEncoder(Protocol):
@@ -56,6 +58,15 @@ class SSEEncoder(Protocol):
 
 def replace(component: str, html: str) -> Update:
     return {"component": component, "action": REPLACE, "html": html}
+
+
+def item_action(component: str, action: dict[str, str]) -> Update:
+    update: Update = {"component": component, "action": action["action"]}
+    if "key" in action:
+        update["key"] = action["key"]
+    if "html" in action:
+        update["html"] = action["html"]
+    return update
 
 
 def message(updates: Iterable[Update]) -> str:

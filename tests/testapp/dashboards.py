@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dashboards_sse import Chart, Dashboard, Stat
+from dashboards_sse import Chart, Dashboard, Feed, Stat
 from tests.testapp.models import Order, Store
 
 
@@ -77,3 +77,12 @@ class Inbox(Dashboard):
 
     latest = Stat(label="Latest", text=True)
     unread = Stat(label="Unread")
+
+
+class Activity(Dashboard):
+    """Lists: a feed of the newest three events, and a log that appends at the bottom."""
+
+    title = "Activity"
+
+    events = Feed(label="Latest events", limit=3)
+    log = Feed(label="Log", limit=5, order="oldest-first")

@@ -15,7 +15,9 @@
  *     data-dsse-dropped-older), and the stream resumes from the newest id applied.
  *
  * One push is one `dsse-update` message: {"v": 1, "updates": [{component, action, html}]},
- * applied here to the root's components in one go (wire.py describes the format). Events
+ * applied here to the root's components in one go (wire.py describes the format): "replace"
+ * swaps a component's content; a list component (Feed) gets "insert" (or replace by key),
+ * "remove" and "clear" of single items instead, so a push costs the same however long the list. Events
  * stored before that format (type = component name, data = its HTML) are still swapped by
  * htmx's SSE extension through each component's sse-swap attribute.
  */
@@ -197,17 +199,49 @@
     }
   }
 
+  // A list component's item actions: insert (or replace, by key), remove, clear; the list
+  // ([data-dsse-items]) says where new items go and how many it keeps.
+  function applyItem(target, update) {
+    var list = target.querySelector("[data-dsse-items]");
+    if (!list) return;
+    var newestFirst = list.getAttribute("data-dsse-order") !== "oldest-first";
+    if (update.action === "clear") {
+      list.replaceChildren();
+      return;
+    }
+    var selector = '[data-dsse-key="' + CSS.escape(update.key) + '"]';
+    var existing = list.querySelector(selector);
+    if (update.action === "remove") {
+      if (existing) existing.remove();
+      return;
+    }
+    var template = document.createElement("template");
+    template.innerHTML = update.html;
+    var item = template.content.firstElementChild;
+    if (!item) return;
+    if (existing) existing.replaceWith(item);
+    else if (newestFirst) list.prepend(item);
+    else list.append(item);
+    var limit = Number(list.getAttribute("data-dsse-limit")) || Infinity;
+    while (list.children.length > limit) {
+      (newestFirst ? list.lastElementChild : list.firstElementChild).remove();
+    }
+    if (typeof htmx !== "undefined") htmx.process(item);
+  }
+
+  var ITEM_ACTIONS = { insert: true, remove: true, clear: true };
+
   // Apply one message to a dashboard root: every component it names, in one go.
   function applyUpdates(root, event) {
     var updates = readUpdates(event);
     if (!updates) return;
     updates.forEach(function (update) {
-      if (update.action !== "replace") {
-        console.error("dashboards_sse: unknown action " + update.action);
-        return;
-      }
       var targets = root.querySelectorAll('[sse-swap="' + update.component + '"]');
-      for (var i = 0; i < targets.length; i++) swap(targets[i], update.html);
+      for (var i = 0; i < targets.length; i++) {
+        if (update.action === "replace") swap(targets[i], update.html);
+        else if (ITEM_ACTIONS[update.action]) applyItem(targets[i], update);
+        else console.error("dashboards_sse: unknown action " + update.action);
+      }
     });
   }
 
