@@ -7,7 +7,7 @@ Public API::
 
 from __future__ import annotations
 
-from .components import Chart, Component, Feed, Stat
+from .components import Chart, Component, Feed, Gauge, Stat, Status
 from .dashboard import Dashboard
 from .exceptions import (
     DashboardsSSEError,
@@ -28,12 +28,14 @@ __all__ = [
     "Dashboard",
     "DashboardsSSEError",
     "Feed",
+    "Gauge",
     "InvalidKey",
     "InvalidValue",
     "PartialPublishError",
     "PublishError",
     "Pushed",
     "Stat",
+    "Status",
     "UnknownComponent",
     "UnknownDashboard",
     "UnknownScope",

@@ -24,6 +24,8 @@ KEY = "k" * 40
 TESTAPP_LINES = [
     "testapp.activity events feed",
     "testapp.activity log feed",
+    "testapp.activity health status",
+    "testapp.activity load gauge",
     "testapp.inbox latest stat scope=user",
     "testapp.inbox unread stat scope=user",
     "testapp.ops cpu stat",
@@ -84,7 +86,8 @@ def test_list() -> None:
     out, _ = run("list")
     lines = out.splitlines()
     assert [line for line in lines if line.startswith("testapp.")] == TESTAPP_LINES
-    assert all(re.fullmatch(r"\S+ \S+ (stat|chart|feed)( scope=\S+)?", line) for line in lines)
+    line_format = r"\S+ \S+ (stat|chart|feed|status|gauge)( scope=\S+)?"
+    assert all(re.fullmatch(line_format, line) for line in lines)
 
 
 def test_action_required() -> None:

@@ -14,7 +14,9 @@ from .base import (
 )
 from .chart import Chart
 from .feed import Feed
+from .gauge import Gauge
 from .stat import Stat
+from .status import Status
 
 __all__ = [
     "MAX_TEXT_CHARS",
@@ -22,10 +24,12 @@ __all__ = [
     "Component",
     "ComponentOptions",
     "Feed",
+    "Gauge",
     "ModelRef",
     "Provider",
     "RefreshOn",
     "ScopeOf",
     "Stat",
+    "Status",
     "format_number",
 ]

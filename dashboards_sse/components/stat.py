@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Unpack
 
 from ..exceptions import InvalidValue
 from ..types import Pushed, State
 from ..values import as_number, as_text
+from . import thresholds as limits
 from .base import MAX_TEXT_CHARS, Component, ComponentOptions, format_number
 
 
@@ -15,7 +16,8 @@ class Stat(Component):
     """A single figure with a label, unit, and optional change and note.
 
     Push a number (or text with ``text=True``), or a mapping
-    ``{"value": 12, "change": 3.5, "note": "vs yesterday"}``.
+    ``{"value": 12, "change": 3.5, "note": "vs yesterday"}``. ``thresholds=[(0, "ok"),
+    (80, "warn"), (95, "crit")]`` colours the value by the state it is in.
     """
 
     kind = "stat"
@@ -27,12 +29,14 @@ class Stat(Component):
         unit: str = "",
         decimals: int | None = None,
         text: bool = False,
+        thresholds: Sequence[tuple[float, str]] = (),
         **options: Unpack[ComponentOptions],
     ) -> None:
         super().__init__(**options)
         self.unit = unit
         self.decimals = decimals
         self.text = text
+        self.thresholds = limits.check(thresholds, f"Stat {options.get('label') or ''}".strip())
 
     def push(
         self, value: Any, *, change: float | str | None = None, note: str | None = None
@@ -74,6 +78,8 @@ class Stat(Component):
         context["display"] = (
             value if isinstance(value, str) else format_number(value, self.decimals)
         )
+        if not isinstance(value, str):
+            context["value_state"] = limits.state_of(self.thresholds, value)
         if isinstance(change, int | float):
             context["change_display"] = ("+" if change > 0 else "") + format_number(
                 change, self.decimals

@@ -67,3 +67,22 @@ def test_a_replay_adds_no_row_twice(page: Page, stack: Stack) -> None:
     expect(page.locator('[data-dsse-key="l3"]')).to_have_count(1)
     bodies = page.locator(rows + " .dsse-item-body").all_inner_texts()
     assert bodies == ["line 0", "line 1", "line 2", "line 3"]  # oldest first, once each
+
+
+def test_thresholds_and_status_change_the_state_live(page: Page, stack: Stack) -> None:
+    def panel(name: str, value: str) -> None:
+        done = stack.manage("dashboards_sse", "push", "testapp.activity", name, value)
+        assert done.returncode == 0, done.stderr
+
+    panel("load", "1")
+    panel("health", "ok")
+    open_live(page, stack, PAGE)
+    meter = page.locator("#dsse-testapp-activity-load [role=meter]")
+    expect(meter).to_have_attribute("data-dsse-state", "ok")
+    panel("load", "3.5")
+    expect(meter).to_have_attribute("data-dsse-state", "crit")
+    expect(meter).to_have_attribute("aria-valuenow", "3.5")
+    panel("health", '{"status": "down", "text": "db unreachable"}')
+    badge = page.locator("#dsse-testapp-activity-health .dsse-status-badge")
+    expect(badge).to_have_attribute("data-dsse-state", "down")
+    expect(badge).to_have_text("db unreachable")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dashboards_sse import Chart, Dashboard, Feed, Stat
+from dashboards_sse import Chart, Dashboard, Feed, Gauge, Stat, Status
 from tests.testapp.models import Order, Store
 
 
@@ -86,3 +86,5 @@ class Activity(Dashboard):
 
     events = Feed(label="Latest events", limit=3)
     log = Feed(label="Log", limit=5, order="oldest-first")
+    health = Status(label="Health")
+    load = Gauge(label="Load", max=4, thresholds=[(0, "ok"), (2, "warn"), (3, "crit")])
