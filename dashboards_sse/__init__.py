@@ -7,7 +7,7 @@ Public API::
 
 from __future__ import annotations
 
-from .components import Chart, Component, Feed, Gauge, Stat, Status
+from .components import Chart, Column, Component, Feed, Gauge, Stat, Status, Table
 from .dashboard import Dashboard
 from .exceptions import (
     DashboardsSSEError,
@@ -24,6 +24,7 @@ from .types import Pushed
 
 __all__ = [
     "Chart",
+    "Column",
     "Component",
     "Dashboard",
     "DashboardsSSEError",
@@ -36,6 +37,7 @@ __all__ = [
     "Pushed",
     "Stat",
     "Status",
+    "Table",
     "UnknownComponent",
     "UnknownDashboard",
     "UnknownScope",

@@ -26,6 +26,7 @@ TESTAPP_LINES = [
     "testapp.activity log feed",
     "testapp.activity health status",
     "testapp.activity load gauge",
+    "testapp.activity top table",
     "testapp.inbox latest stat scope=user",
     "testapp.inbox unread stat scope=user",
     "testapp.ops cpu stat",
@@ -86,7 +87,7 @@ def test_list() -> None:
     out, _ = run("list")
     lines = out.splitlines()
     assert [line for line in lines if line.startswith("testapp.")] == TESTAPP_LINES
-    line_format = r"\S+ \S+ (stat|chart|feed|status|gauge)( scope=\S+)?"
+    line_format = r"\S+ \S+ (stat|chart|feed|status|gauge|table)( scope=\S+)?"
     assert all(re.fullmatch(line_format, line) for line in lines)
 
 

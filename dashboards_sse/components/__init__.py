@@ -17,10 +17,12 @@ from .feed import Feed
 from .gauge import Gauge
 from .stat import Stat
 from .status import Status
+from .table import Column, Table
 
 __all__ = [
     "MAX_TEXT_CHARS",
     "Chart",
+    "Column",
     "Component",
     "ComponentOptions",
     "Feed",
@@ -31,5 +33,6 @@ __all__ = [
     "ScopeOf",
     "Stat",
     "Status",
+    "Table",
     "format_number",
 ]

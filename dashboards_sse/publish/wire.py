@@ -41,6 +41,7 @@ class Update(TypedDict):
     action: str
     html: NotRequired[str]
     key: NotRequired[str]
+    before: NotRequired[str]  # an insert goes before this item (none: last)
 
 
 class SSEEncoder(Protocol):
@@ -62,10 +63,9 @@ def replace(component: str, html: str) -> Update:
 
 def item_action(component: str, action: dict[str, str]) -> Update:
     update: Update = {"component": component, "action": action["action"]}
-    if "key" in action:
-        update["key"] = action["key"]
-    if "html" in action:
-        update["html"] = action["html"]
+    for field in ("key", "before", "html"):
+        if field in action:
+            update[field] = action[field]
     return update
 
 

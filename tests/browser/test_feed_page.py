@@ -86,3 +86,21 @@ def test_thresholds_and_status_change_the_state_live(page: Page, stack: Stack) -
     badge = page.locator("#dsse-testapp-activity-health .dsse-status-badge")
     expect(badge).to_have_attribute("data-dsse-state", "down")
     expect(badge).to_have_text("db unreachable")
+
+
+def test_table_rows_land_in_sort_order_and_leave(page: Page, stack: Stack) -> None:
+    def top(value: str) -> None:
+        done = stack.manage("dashboards_sse", "push", "testapp.activity", "top", value)
+        assert done.returncode == 0, done.stderr
+
+    top("[]")
+    open_live(page, stack, PAGE)
+    rows = "#dsse-testapp-activity-top tbody tr"
+    for pid, cpu in ((1, 5), (2, 50), (3, 20)):
+        top(f'{{"pid": {pid}, "name": "proc{pid}", "cpu": {cpu}}}')
+    expect(page.locator(rows)).to_have_count(3)
+    top('{"pid": 4, "name": "proc4", "cpu": 30}')  # between 2 and 3; 1 drops off (limit 3)
+    expect(page.locator(rows + '[data-dsse-key="1"]')).to_have_count(0)
+    keys = page.locator(rows).evaluate_all("rows => rows.map(r => r.dataset.dsseKey)")
+    assert keys == ["2", "4", "3"]
+    expect(page.locator(rows + '[data-dsse-key="4"] td').last).to_have_text("30.0%")

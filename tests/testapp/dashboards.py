@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dashboards_sse import Chart, Dashboard, Feed, Gauge, Stat, Status
+from dashboards_sse import Chart, Column, Dashboard, Feed, Gauge, Stat, Status, Table
 from tests.testapp.models import Order, Store
 
 
@@ -88,3 +88,10 @@ class Activity(Dashboard):
     log = Feed(label="Log", limit=5, order="oldest-first")
     health = Status(label="Health")
     load = Gauge(label="Load", max=4, thresholds=[(0, "ok"), (2, "warn"), (3, "crit")])
+    top = Table(
+        label="Top processes",
+        columns=["name", Column("cpu", label="CPU", format="number", decimals=1, unit="%")],
+        key="pid",
+        order_by="-cpu",
+        limit=3,
+    )

@@ -199,6 +199,10 @@
     }
   }
 
+  function itemOf(list, key) {
+    return list.querySelector('[data-dsse-key="' + CSS.escape(String(key)) + '"]');
+  }
+
   // A list component's item actions: insert (or replace, by key), remove, clear; the list
   // ([data-dsse-items]) says where new items go and how many it keeps.
   function applyItem(target, update) {
@@ -209,8 +213,7 @@
       list.replaceChildren();
       return;
     }
-    var selector = '[data-dsse-key="' + CSS.escape(update.key) + '"]';
-    var existing = list.querySelector(selector);
+    var existing = itemOf(list, update.key);
     if (update.action === "remove") {
       if (existing) existing.remove();
       return;
@@ -219,8 +222,12 @@
     template.innerHTML = update.html;
     var item = template.content.firstElementChild;
     if (!item) return;
+    // An item already shown is replaced where it is (a replay leaves the list as it was); a
+    // new one goes before the item the server names, last when it names none.
+    var anchor = update.before === undefined ? null : itemOf(list, update.before);
     if (existing) existing.replaceWith(item);
-    else if (newestFirst) list.prepend(item);
+    else if (anchor) list.insertBefore(item, anchor);
+    else if (update.before !== undefined && newestFirst) list.prepend(item);
     else list.append(item);
     var limit = Number(list.getAttribute("data-dsse-limit")) || Infinity;
     while (list.children.length > limit) {
