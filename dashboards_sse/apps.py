@@ -4,7 +4,7 @@ from django.apps import AppConfig, apps
 from django.conf import settings
 from django.utils.module_loading import autodiscover_modules
 
-from . import checks, conf, model_sync
+from . import broadcast, checks, conf, model_sync
 
 
 class DashboardsSSEConfig(AppConfig):
@@ -24,6 +24,7 @@ class DashboardsSSEConfig(AppConfig):
                 setattr(settings, name, value)
         autodiscover_modules("dashboards")
         model_sync.start()
+        broadcast.start()
         if apps.is_installed("django.contrib.auth"):
             # Imported here: its module imports the auth models, which exist only once apps
             # are loaded, and only where django.contrib.auth is installed.

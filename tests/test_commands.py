@@ -33,6 +33,7 @@ TESTAPP_LINES = [
     "testapp.ops status stat",
     "testapp.ops requests stat",
     "testapp.ops latency chart",
+    "testapp.orders latest table",
     "testapp.secret level stat",
     "testapp.sensors temperature stat",
     "testapp.sensors trace chart",
@@ -40,6 +41,7 @@ TESTAPP_LINES = [
     "testapp.sensors history chart",
     "testapp.store-sales orders stat scope=testapp.Store",
     "testapp.store-sales revenue stat scope=testapp.Store",
+    "testapp.store-sales recent table scope=testapp.Store",
     "testapp.wall orders stat",
     "testapp.wall revenue stat",
     "testapp.wall visitors stat",
@@ -156,7 +158,10 @@ def test_refresh_once() -> None:
     assert (out, err) == ("", "")
     assert state("requests")["value"] == 42
     rows = ComponentState.objects.filter(dashboard__startswith="testapp.")
-    assert list(rows.values_list("dashboard", "component")) == [("testapp.ops", "requests")]
+    assert sorted(rows.values_list("dashboard", "component")) == [
+        ("testapp.ops", "requests"),
+        ("testapp.orders", "latest"),  # every component with a provider
+    ]
 
 
 @pytest.mark.django_db

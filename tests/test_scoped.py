@@ -168,13 +168,13 @@ def test_a_model_change_refreshes_only_the_objects_it_touches(
     _, south, _ = stores
     with django_capture_on_commit_callbacks(execute=True):
         Order.objects.create(store=south, amount=3)
-    (pushed,) = dashboard_pushes.of("testapp.store-sales")
+    (pushed,) = dashboard_pushes.of("testapp.store-sales", "orders")
     assert pushed.values == {"orders": 1}
     assert state(south, "orders")["value"] == 1
     assert not ComponentState.objects.filter(scope="north").exists()
     with django_capture_on_commit_callbacks(execute=True):
         Order.objects.create(store=None)  # no store: nothing to refresh
-    assert len(dashboard_pushes.of("testapp.store-sales")) == 1
+    assert len(dashboard_pushes.of("testapp.store-sales", "orders")) == 1
 
 
 def test_refresh_on_a_scoped_dashboard_needs_a_mapping() -> None:

@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Unpack
 
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 
 from ..exceptions import InvalidValue
@@ -54,6 +55,8 @@ class ItemList(Component):
 
     # -- values ---------------------------------------------------------------------------
     def update(self, state: State | None, raw: Any) -> State:
+        if isinstance(raw, QuerySet):  # a provider's rows: the whole set
+            raw = list(raw)
         items: list[Item] = list((state or {}).get("items", []))
         if isinstance(raw, Mapping) and set(raw) == {"remove"}:
             key = self.key(raw["remove"])
@@ -108,7 +111,7 @@ class ItemList(Component):
     def actions(self, before: State | None, after: State) -> list[Action] | None:
         shown = {item["key"]: item for item in (before or {}).get("items", [])}
         now: list[Item] = after.get("items", [])
-        if shown and not now:
+        if len(shown) > 1 and not now:
             return [{"action": "clear"}]
         keys = [item["key"] for item in now]
         if [key for key in shown if key in set(keys)] != [key for key in keys if key in shown]:

@@ -5,15 +5,21 @@ removes one row.
                    decimals=2, unit="€")], key="id", order_by="-total", limit=20)
     Sales.latest.push({"id": 42, "customer": "Ada", "total": 31.5})   # insert or replace
     Sales.latest.remove(42); Sales.latest.clear(); Sales.latest.push([row, row, ...])
+
+A model instance is a row too (``row=`` maps it, by default its attributes named like the
+columns), so ``Table(value=lambda: Order.objects.recent()[:20], follow=Order)`` shows the newest
+orders and, through ``follow``, inserts a created order, replaces an updated one and removes a
+deleted one — one row action each, when the transaction commits (``broadcast.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Unpack
 
+from django.db.models import Model
 from django.utils import timezone
 
 from ..exceptions import InvalidValue
@@ -66,9 +72,21 @@ class Table(ItemList):
         key: str = "id",
         order_by: str | None = None,
         limit: int = 50,
+        row: Callable[[Any], Mapping[str, Any]] | None = None,
+        follow: Any = None,
         **options: Unpack[ComponentOptions],
     ) -> None:
         super().__init__(limit=limit, **options)
+        self.row = row
+        # A model (or "app_label.Model") whose saves and deletes are pushed as row actions; on
+        # a scoped dashboard a mapping {Model: "field" or callable} names each row's scope.
+        self.follow: tuple[tuple[Any, Any], ...] = (
+            ()
+            if follow is None
+            else tuple(follow.items())
+            if isinstance(follow, Mapping)
+            else ((follow, None),)
+        )
         self.columns = tuple(c if isinstance(c, Column) else Column(c) for c in columns)
         names = [column.name for column in self.columns]
         if not names or len(set(names)) < len(names):
@@ -81,8 +99,19 @@ class Table(ItemList):
             raise ValueError(f"Table order_by {order_by!r} is not one of its columns {names}.")
 
     # -- values ---------------------------------------------------------------------------
+    def row_of(self, instance: Model) -> dict[str, Any]:
+        """A model instance as a row: ``row(instance)``, or its attributes named like the
+        columns and the key (related objects shown as their text)."""
+        if self.row is not None:
+            return dict(self.row(instance))
+        names = [self.key_column, *(column.name for column in self.columns)]
+        values = {name: getattr(instance, name, None) for name in names}
+        return {name: str(v) if isinstance(v, Model) else v for name, v in values.items()}
+
     def item(self, raw: Any) -> Item:
         where = self.where()
+        if isinstance(raw, Model):
+            raw = self.row_of(raw)
         if not isinstance(raw, Mapping):
             raise InvalidValue(f"{where}: a row is a mapping of its columns, got {describe(raw)}.")
         columns = {column.name: column for column in self.columns}

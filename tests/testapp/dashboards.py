@@ -63,6 +63,7 @@ class StoreSales(Dashboard):
         refresh_on={Order: "store"},
     )
     revenue = Stat(label="Revenue", unit="€")
+    recent = Table(columns=["id", "amount"], follow={Order: "store"}, order_by="-id", limit=5)
 
     @classmethod
     def scopes(cls) -> Any:
@@ -94,4 +95,18 @@ class Activity(Dashboard):
         key="pid",
         order_by="-cpu",
         limit=3,
+    )
+
+
+class Orders(Dashboard):
+    """Row broadcasting: the newest orders, following the model's saves and deletes."""
+
+    title = "Orders"
+
+    latest = Table(
+        columns=["id", Column("amount", format="number")],
+        value=lambda: Order.objects.order_by("-id")[:5],
+        follow=Order,
+        order_by="-id",
+        limit=5,
     )
