@@ -24,6 +24,7 @@ KEY = "k" * 40
 TESTAPP_LINES = [
     "testapp.activity events feed",
     "testapp.activity log feed",
+    "testapp.activity archive feed",
     "testapp.activity health status",
     "testapp.activity load gauge",
     "testapp.activity top table",

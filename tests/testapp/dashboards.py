@@ -87,6 +87,7 @@ class Activity(Dashboard):
 
     events = Feed(label="Latest events", limit=3)
     log = Feed(label="Log", limit=5, order="oldest-first")
+    archive = Feed(label="Archive", limit=1000)
     health = Status(label="Health")
     load = Gauge(label="Load", max=4, thresholds=[(0, "ok"), (2, "warn"), (3, "crit")])
     top = Table(
