@@ -25,13 +25,8 @@ for n in range(int(sys.argv[2])):
 
 
 def test_item_events_stay_small_as_a_feed_grows_to_a_thousand(stack: Stack) -> None:
-    assert (
-        stack.run_python(
-            "Activity = None\nfrom tests.testapp.dashboards import Activity\n"
-            "Activity.archive.clear()"
-        ).returncode
-        == 0
-    )
+    clear = "from tests.testapp.dashboards import Activity\nActivity.archive.clear()"
+    assert stack.run_python(clear).returncode == 0
     with SSEClient(stack.proxy_url + STREAM, timeout=30) as client:
         client.wait_for("stream-open")
         pushers = [
