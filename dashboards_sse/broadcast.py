@@ -22,10 +22,9 @@ from django.db.models.signals import post_delete, post_save
 
 from . import registry
 from .components import ScopeOf, Table
-from .dashboard import Dashboard, Target, get_dashboards, target_name
+from .dashboard import Dashboard, Target, each_dashboard, target_name
 from .model_sync import scopes_of
 from .publish import push
-from .types import Board
 
 logger = logging.getLogger("dashboards_sse")
 
@@ -35,14 +34,7 @@ _followers: dict[type[Model], set[tuple[type[Dashboard], str, ScopeOf | None]]] 
 
 def start() -> None:
     """Follow the models of every dashboard's tables, and of those defined later."""
-    for dashboard in get_dashboards():
-        follow(dashboard)
-    registry.on_register(_registered)
-
-
-def _registered(board: Board) -> None:
-    if isinstance(board, type) and issubclass(board, Dashboard):
-        follow(board)
+    each_dashboard(follow)
 
 
 def follow(dashboard: type[Dashboard]) -> None:

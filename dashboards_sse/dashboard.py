@@ -386,6 +386,19 @@ def get_dashboards() -> list[type[Dashboard]]:
     return [_narrow(board) for board in registry.get_dashboards()]
 
 
+def each_dashboard(callback: Callable[[type[Dashboard]], None]) -> None:
+    """Call ``callback`` for every registered dashboard, and for every one registered later
+    (the app registry must be ready: callbacks resolve model references)."""
+    for dashboard in get_dashboards():
+        callback(dashboard)
+
+    def registered(board: object) -> None:
+        if isinstance(board, type) and issubclass(board, Dashboard):
+            callback(board)
+
+    registry.on_register(registered)
+
+
 def dashboard_for_channel(channel: str) -> Target | None:
     """The dashboard, or scoped dashboard's object stream, of a channel: O(1), parsed from the
     name (``dashboard.<slug>`` or ``dashboard.<slug>/<key>``), never a scan."""

@@ -29,8 +29,7 @@ from django.db.models.signals import post_delete, post_init, post_save
 
 from . import registry
 from .components import ScopeOf
-from .dashboard import Dashboard, ScopedDashboard, Target, get_dashboards, target_name
-from .types import Board
+from .dashboard import Dashboard, ScopedDashboard, Target, each_dashboard, target_name
 
 logger = logging.getLogger("dashboards_sse")
 
@@ -50,14 +49,7 @@ def _remember(sender: type[Model], instance: Model, **kwargs: Any) -> None:
 def start() -> None:
     """Watch every dashboard's ``refresh_on`` models, and those of dashboards defined later
     (called once the app registry is ready: model references are resolved through it)."""
-    for dashboard in get_dashboards():
-        watch(dashboard)
-    registry.on_register(_registered)
-
-
-def _registered(board: Board) -> None:
-    if isinstance(board, type) and issubclass(board, Dashboard):
-        watch(board)
+    each_dashboard(watch)
 
 
 def watch(dashboard: type[Dashboard]) -> None:
