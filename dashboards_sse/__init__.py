@@ -7,7 +7,7 @@ Public API::
 
 from __future__ import annotations
 
-from .components import Chart, Column, Component, Feed, Gauge, Stat, Status, Table
+from .components import Chart, Column, Component, Data, Feed, Gauge, Stat, Status, Table
 from .dashboard import Dashboard
 from .exceptions import (
     DashboardsSSEError,
@@ -28,6 +28,7 @@ __all__ = [
     "Component",
     "Dashboard",
     "DashboardsSSEError",
+    "Data",
     "Feed",
     "Gauge",
     "InvalidKey",

@@ -25,6 +25,7 @@ TESTAPP_LINES = [
     "testapp.activity events feed",
     "testapp.activity log feed",
     "testapp.activity archive feed",
+    "testapp.activity prices data",
     "testapp.activity health status",
     "testapp.activity load gauge",
     "testapp.activity top table",
@@ -90,7 +91,7 @@ def test_list() -> None:
     out, _ = run("list")
     lines = out.splitlines()
     assert [line for line in lines if line.startswith("testapp.")] == TESTAPP_LINES
-    line_format = r"\S+ \S+ (stat|chart|feed|status|gauge|table)( scope=\S+)?"
+    line_format = r"\S+ \S+ (stat|chart|feed|status|gauge|table|data)( scope=\S+)?"
     assert all(re.fullmatch(line_format, line) for line in lines)
 
 

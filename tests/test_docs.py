@@ -426,3 +426,23 @@ def test_documented_subcommands_and_options_exist(doc: str) -> None:
                         f"{option} option (it has {', '.join(sorted(defined[name]))})"
                     )
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.django_db
+def test_the_custom_component_example_runs() -> None:
+    """docs/components.md's example, run as written: declared, pushed, stored, rendered."""
+    from dashboards_sse import registry
+    from dashboards_sse.models import ComponentState
+
+    text = (ROOT / "docs" / "components.md").read_text()
+    code = text.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict[str, object] = {"__name__": "docs_example"}
+    try:
+        exec(compile(code, "docs/components.md", "exec"), namespace)
+        state = ComponentState.objects.get(dashboard="docs.line", component="belt").state
+        assert state == {"colour": "amber", "reason": "slowing down"}
+        html = str(namespace["Line"].belt.render(state))  # type: ignore[attr-defined]
+        assert 'data-dsse-state="amber">Amber slowing down</div>' in html
+    finally:
+        if "Line" in namespace:
+            registry.unregister(namespace["Line"])  # type: ignore[arg-type]

@@ -13,6 +13,7 @@ from .base import (
     format_number,
 )
 from .chart import Chart
+from .data import Data
 from .feed import Feed
 from .gauge import Gauge
 from .stat import Stat
@@ -25,6 +26,7 @@ __all__ = [
     "Column",
     "Component",
     "ComponentOptions",
+    "Data",
     "Feed",
     "Gauge",
     "ModelRef",

@@ -104,3 +104,20 @@ def test_table_rows_land_in_sort_order_and_leave(page: Page, stack: Stack) -> No
     keys = page.locator(rows).evaluate_all("rows => rows.map(r => r.dataset.dsseKey)")
     assert keys == ["2", "4", "3"]
     expect(page.locator(rows + '[data-dsse-key="4"] td').last).to_have_text("30.0%")
+
+
+def test_data_reaches_the_pages_own_script(page: Page, stack: Stack) -> None:
+    done = stack.manage("dashboards_sse", "push", "testapp.activity", "prices", '{"tea": 1}')
+    assert done.returncode == 0, done.stderr
+    open_live(page, stack, PAGE)
+    element = "#dsse-testapp-activity-prices"
+    assert page.evaluate(f"window.dashboardsSSE.data(document.querySelector('{element}'))") == {
+        "tea": 1
+    }
+    page.evaluate(
+        f"""document.querySelector('{element}').addEventListener('dsse:data',
+            (event) => {{ window.__prices = event.detail; }})"""
+    )
+    done = stack.manage("dashboards_sse", "push", "testapp.activity", "prices", '{"tea": 2.5}')
+    assert done.returncode == 0, done.stderr
+    page.wait_for_function("() => window.__prices && window.__prices.tea === 2.5")

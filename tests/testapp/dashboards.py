@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dashboards_sse import Chart, Column, Dashboard, Feed, Gauge, Stat, Status, Table
+from dashboards_sse import Chart, Column, Dashboard, Data, Feed, Gauge, Stat, Status, Table
 from tests.testapp.models import Order, Store
 
 
@@ -88,6 +88,7 @@ class Activity(Dashboard):
     events = Feed(label="Latest events", limit=3)
     log = Feed(label="Log", limit=5, order="oldest-first")
     archive = Feed(label="Archive", limit=1000)
+    prices = Data(label="Prices")
     health = Status(label="Health")
     load = Gauge(label="Load", max=4, thresholds=[(0, "ok"), (2, "warn"), (3, "crit")])
     top = Table(

@@ -238,6 +238,18 @@
 
   var ITEM_ACTIONS = { insert: true, remove: true, clear: true };
 
+  // A Data component's value: the JSON its <script class="dsse-data"> carries.
+  function readData(element) {
+    var script = element.querySelector("script.dsse-data");
+    return script ? JSON.parse(script.textContent) : undefined;
+  }
+
+  // After a Data component is replaced: a dsse:data event with its value, for the page's JS.
+  function announceData(element) {
+    if (!element.querySelector("script.dsse-data")) return;
+    element.dispatchEvent(new CustomEvent("dsse:data", { detail: readData(element), bubbles: true }));
+  }
+
   // Apply one message to a dashboard root: every component it names, in one go.
   function applyUpdates(root, event) {
     var updates = readUpdates(event);
@@ -245,7 +257,10 @@
     updates.forEach(function (update) {
       var targets = root.querySelectorAll('[sse-swap="' + update.component + '"]');
       for (var i = 0; i < targets.length; i++) {
-        if (update.action === "replace") swap(targets[i], update.html);
+        if (update.action === "replace") {
+          swap(targets[i], update.html);
+          announceData(targets[i]);
+        }
         else if (ITEM_ACTIONS[update.action]) applyItem(targets[i], update);
         else console.error("dashboards_sse: unknown action " + update.action);
       }
@@ -286,6 +301,7 @@
     UPDATE_EVENT: UPDATE_EVENT,
     readUpdates: readUpdates,
     eventNumber: eventNumber,
+    data: readData,
   };
   if (typeof htmx === "undefined") {
     console.error("dashboards_sse: htmx is not loaded; use {% dashboards_sse_head %}.");
