@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, ClassVar, Unpack
 
@@ -20,6 +20,10 @@ class Chart(Component):
     Push a number (a new point at the current time), a point ``(x, y)``, or a mapping
     ``{"point": (x, y)}``, ``{"points": [...]}`` (append) or ``{"series": [...]}`` (replace).
     x is a number or a datetime; the newest ``window`` points are kept, server-side.
+
+    Several lines on one scale, with a legend: ``Chart(series=["p50", "p95", "p99"])``; push a
+    mapping of series to any of the above (``{"p50": 12, "p95": 40}``: each a point now).
+    ``style="bar"`` draws one series as bars.
     """
 
     kind = "chart"
@@ -27,6 +31,8 @@ class Chart(Component):
     MAX_WINDOW = 5_000
     # The mapping forms a push may take (the keywords of push() build them).
     FORMS: ClassVar[tuple[str, ...]] = ("point", "points", "series")
+    STYLES: ClassVar[tuple[str, ...]] = ("line", "bar")
+    MAX_SERIES: ClassVar[int] = 8
 
     def __init__(
         self,
@@ -36,9 +42,23 @@ class Chart(Component):
         decimals: int | None = None,
         y_min: float | None = None,
         y_max: float | None = None,
+        series: Sequence[str] = (),
+        style: str = "line",
         **options: Unpack[ComponentOptions],
     ) -> None:
         super().__init__(**options)
+        names = tuple(series)
+        if len(names) > self.MAX_SERIES or len(set(names)) < len(names):
+            raise ValueError(f"Chart series: at most {self.MAX_SERIES} names, once each.")
+        for name in names:
+            if not (isinstance(name, str) and name.isidentifier()) or name in self.FORMS:
+                raise ValueError(f"Chart series names are identifiers, not {name!r}.")
+        if style not in self.STYLES:
+            raise ValueError(f"Chart style is one of {', '.join(self.STYLES)}, not {style!r}.")
+        if style == "bar" and names:
+            raise ValueError("A bar chart draws one series: drop series= or style='bar'.")
+        self.series = names
+        self.style = style
         if not 2 <= window <= self.MAX_WINDOW:
             raise ValueError(
                 f"Chart window must be between 2 and {self.MAX_WINDOW}, not {window}."
@@ -67,8 +87,28 @@ class Chart(Component):
         return super().push(value if value is not None else given)
 
     def update(self, state: State | None, raw: Any) -> State:
-        where = self.where()
-        previous = [tuple(p) for p in (state or {}).get("points", [])]
+        if not self.series:
+            previous = [tuple(p) for p in (state or {}).get("points", [])]
+            return {"points": self._apply(previous, raw, self.where())}
+        if not isinstance(raw, Mapping) or not raw:
+            raise InvalidValue(
+                f"{self.where()}: push a mapping of series ({', '.join(self.series)}) to "
+                f"values, got {describe(raw)}."
+            )
+        unknown = set(map(str, raw)) - set(self.series)
+        if unknown:
+            raise InvalidValue(
+                f"{self.where()}: unknown series {', '.join(sorted(unknown))}; the chart has "
+                f"{', '.join(self.series)}."
+            )
+        shown = dict((state or {}).get("series", {}))
+        for name, value in raw.items():
+            previous = [tuple(p) for p in shown.get(name, [])]
+            shown[name] = self._apply(previous, value, f"{self.where()} series {name!r}")
+        return {"series": {name: shown.get(name, []) for name in self.series}}
+
+    def _apply(self, previous: list[tuple[Any, ...]], raw: Any, where: str) -> list[list[Any]]:
+        """One series' new points: ``raw`` in the single-series grammar applied to them."""
         if isinstance(raw, Mapping) and set(raw) == {"x", "y"}:
             points = [*previous, as_point(raw, where)]
         elif isinstance(raw, Mapping):
@@ -94,13 +134,32 @@ class Chart(Component):
                 f"'points' or 'series', got {describe(raw)}."
             )
         points.sort(key=lambda p: p[0])
-        return {"points": [list(p) for p in points[-self.window :]]}
+        return [list(p) for p in points[-self.window :]]
 
     def get_context(self, state: State | None) -> dict[str, Any]:
         context = super().get_context(state)
+        if self.series or self.style == "bar":
+            shown = (state or {}).get("series") or {"": (state or {}).get("points", [])}
+            series = {name: [(p[0], p[1]) for p in points] for name, points in shown.items()}
+            context["series_plot"] = charts.plot_series(
+                series, bars=self.style == "bar", y_min=self.y_min, y_max=self.y_max
+            )
+            context["legend"] = [
+                {
+                    "name": name,
+                    "index": index,
+                    "latest": format_number(points[-1][1], self.decimals) if points else "—",
+                }
+                for index, (name, points) in enumerate(series.items(), start=1)
+                if name
+            ]
+            last = [points[-1][1] for points in series.values() if points]
+            if self.style == "bar" and last:
+                context["latest"] = format_number(last[-1], self.decimals)
+            return context
         points = [tuple(p) for p in (state or {}).get("points", [])]
         context["plot"] = charts.plot_line(points, y_min=self.y_min, y_max=self.y_max)
         if points:
-            last = points[-1][1]
-            context["latest"] = format_number(last, self.decimals)
+            last_y = points[-1][1]
+            context["latest"] = format_number(last_y, self.decimals)
         return context
