@@ -41,9 +41,12 @@ class Feed(ItemList):
         *,
         limit: int = 50,
         order: str = "newest-first",
+        toast: bool = False,
         **options: Unpack[ComponentOptions],
     ) -> None:
         super().__init__(limit=limit, **options)
+        # Show each new item briefly as a toast over the page (a notification), as well.
+        self.toast = toast
         if order not in ORDERS:
             raise ValueError(f"Feed order must be one of {', '.join(ORDERS)}, not {order!r}.")
         self.order = order

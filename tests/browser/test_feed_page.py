@@ -29,6 +29,10 @@ def test_item_actions_update_the_rows(page: Page, stack: Stack) -> None:
         push(stack, f'{{"id": "b{n}", "text": "build {n}", "level": "ok"}}')
     expect(page.locator(ROWS)).to_have_count(3)  # limit 3: the oldest went
     assert texts(page) == ["build 3", "build 2", "build 1"]
+    toast = page.locator("[data-dsse-root] .dsse-toast")  # toast=True: the newest, briefly
+    expect(toast).to_have_attribute("data-dsse-shown", "")
+    expect(toast).to_contain_text("build 3")
+    expect(toast).to_have_attribute("role", "status")
     push(stack, '{"id": "b2", "text": "build 2 failed", "level": "error"}')  # replaces b2
     expect(page.locator('[data-dsse-key="b2"]')).to_contain_text("build 2 failed")
     expect(page.locator('[data-dsse-key="b2"]')).to_have_class("dsse-item dsse-level-error")

@@ -85,7 +85,7 @@ class Activity(Dashboard):
 
     title = "Activity"
 
-    events = Feed(label="Latest events", limit=3)
+    events = Feed(label="Latest events", limit=3, toast=True)
     log = Feed(label="Log", limit=5, order="oldest-first")
     archive = Feed(label="Archive", limit=1000)
     prices = Data(label="Prices")

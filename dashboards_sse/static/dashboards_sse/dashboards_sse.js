@@ -229,6 +229,7 @@
     else if (anchor) list.insertBefore(item, anchor);
     else if (update.before !== undefined && newestFirst) list.prepend(item);
     else list.append(item);
+    if (!existing && list.hasAttribute("data-dsse-toast")) toast(target, item);
     var limit = Number(list.getAttribute("data-dsse-limit")) || Infinity;
     while (list.children.length > limit) {
       (newestFirst ? list.lastElementChild : list.firstElementChild).remove();
@@ -237,6 +238,26 @@
   }
 
   var ITEM_ACTIONS = { insert: true, remove: true, clear: true };
+  var TOAST_MS = 6000;
+
+  // A Feed with toast=True: its new item shown briefly over the page (a notification).
+  function toast(target, item) {
+    var root = target.closest("[data-dsse-root]") || document.body;
+    var box = root.querySelector(".dsse-toast");
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "dsse-toast";
+      box.setAttribute("role", "status");
+      box.setAttribute("aria-live", "polite");
+      root.appendChild(box);
+    }
+    var shown = item.cloneNode(true);
+    shown.removeAttribute("data-dsse-key"); // the list's item is the one that item actions find
+    box.replaceChildren(shown);
+    box.setAttribute("data-dsse-shown", "");
+    window.clearTimeout(box.dsseTimer);
+    box.dsseTimer = window.setTimeout(function () { box.removeAttribute("data-dsse-shown"); }, TOAST_MS);
+  }
 
   // A Data component's value: the JSON its <script class="dsse-data"> carries.
   function readData(element) {
