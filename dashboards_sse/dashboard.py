@@ -10,7 +10,9 @@ from __future__ import annotations
 import copy
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -399,9 +401,28 @@ def each_dashboard(callback: Callable[[type[Dashboard]], None]) -> None:
     registry.on_register(registered)
 
 
+# The target a request has already resolved (its object fetched): django-eventstream's channel
+# check during that request looks it up again by channel name (views.py sets it).
+_resolved: ContextVar[Target | None] = ContextVar("dashboards_sse_resolved", default=None)
+
+
+@contextmanager
+def resolved(target: Target) -> Iterator[None]:
+    """Within the block, ``dashboard_for_channel(target.channel)`` answers ``target`` itself
+    (no second query for a scoped dashboard's object)."""
+    token = _resolved.set(target)
+    try:
+        yield
+    finally:
+        _resolved.reset(token)
+
+
 def dashboard_for_channel(channel: str) -> Target | None:
     """The dashboard, or scoped dashboard's object stream, of a channel: O(1), parsed from the
     name (``dashboard.<slug>`` or ``dashboard.<slug>/<key>``), never a scan."""
+    known = _resolved.get()
+    if known is not None and known.channel == channel:
+        return known
     if not channel.startswith(CHANNEL_PREFIX):
         return None
     slug, scoped, key = channel[len(CHANNEL_PREFIX) :].partition("/")

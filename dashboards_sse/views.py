@@ -31,7 +31,7 @@ from django_eventstream.views import events
 
 from .channels import current_user
 from .conf import get_settings
-from .dashboard import ScopedDashboard, Target, get_dashboard, get_target
+from .dashboard import ScopedDashboard, Target, get_dashboard, get_target, resolved
 from .embedded import EmbeddedStream
 from .exceptions import InvalidKey, UnknownDashboard, UnknownScope
 from .resume import InvalidEventId, parse_last_event_id
@@ -82,6 +82,13 @@ def dashboard_page(request: HttpRequest, slug: str, key: str | None = None) -> H
 
 def _text(response_class: type[HttpResponse], message: str) -> HttpResponse:
     return response_class(message + "\n", content_type="text/plain; charset=utf-8")
+
+
+def _hold(request: HttpRequest, target: Target) -> HttpResponseBase:
+    """django-eventstream's GRIP answer; its channel check reuses the resolved target."""
+    with resolved(target):
+        response: HttpResponseBase = events(request, channels=[target.channel])
+    return response
 
 
 def valid_es_meta(token: str) -> bool:
@@ -137,9 +144,7 @@ async def dashboard_stream(
         return _text(HttpResponseForbidden, f"You may not view the dashboard {slug!r}.")
 
     if proxied:
-        response: HttpResponseBase = await sync_to_async(events)(
-            request, channels=[dashboard.channel]
-        )
+        response: HttpResponseBase = await sync_to_async(_hold)(request, dashboard)
         return response
 
     stream = EmbeddedStream(

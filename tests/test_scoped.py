@@ -362,3 +362,21 @@ def test_moving_an_instance_refreshes_the_object_it_left_too(
     with django_capture_on_commit_callbacks(execute=True):
         order.save()
     assert state(south, "orders")["value"] == 0
+
+
+def test_a_scoped_stream_connect_fetches_the_object_once(
+    stores: tuple[Store, Store, Any], settings: Any, django_assert_max_num_queries: Any
+) -> None:
+    from tests.test_views import grip_sig
+
+    _, _, clerk = stores
+    settings.GRIP_URL = "http://127.0.0.1:5561?key=" + "k" * 40
+    client = Client()
+    client.force_login(clerk)
+    with django_assert_max_num_queries(6) as queries:  # session, user, store, staff, counter…
+        response = client.get(
+            "/dashboards/testapp.store-sales/north/stream/", HTTP_GRIP_SIG=grip_sig()
+        )
+    assert response.status_code == 200
+    store_reads = [q for q in queries.captured_queries if 'FROM "testapp_store"' in q["sql"]]
+    assert len(store_reads) == 1, store_reads
