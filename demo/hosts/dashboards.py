@@ -4,6 +4,10 @@
 second and pushes the results in one go; each open page updates through its SSE stream.
 With Celery instead (compose profile ``celery``), beat schedules the same refresh from
 ``refresh_every``: one interval for all components, so one task and one push per second.
+
+The table of the busiest processes is the whole set each second (the package sends viewers
+only the rows that changed); the events feed has no provider: what the publisher notices while
+sampling (``watch.py``) is pushed with the refresh, in the same event.
 """
 
 from __future__ import annotations
@@ -12,9 +16,21 @@ import os
 from datetime import timedelta
 from typing import Any
 
-from dashboards_sse import Chart, Dashboard, Stat
+from dashboards_sse import (
+    Chart,
+    Column,
+    Dashboard,
+    Feed,
+    Gauge,
+    Pushed,
+    Stat,
+    Status,
+    Table,
+    batch,
+)
 
 from . import metrics
+from .watch import CPU_THRESHOLDS, LOAD_THRESHOLDS, MEMORY_THRESHOLDS, watch
 
 EVERY_SECOND = timedelta(seconds=1)
 
@@ -22,11 +38,32 @@ EVERY_SECOND = timedelta(seconds=1)
 class Host(Dashboard):
     title = "This machine — live"
 
-    cpu = Stat(label="CPU", unit="%", decimals=1, refresh_every=EVERY_SECOND)
-    memory = Stat(label="Memory used", unit="%", decimals=1, refresh_every=EVERY_SECOND)
+    # In this order on a phone; the home page lays them out in six columns on a wide screen
+    # (hosts/templates/hosts/home.html).
+    system = Status(label="System", refresh_every=EVERY_SECOND)
+    cpu = Stat(
+        label="CPU",
+        unit="%",
+        decimals=1,
+        thresholds=CPU_THRESHOLDS,
+        refresh_every=EVERY_SECOND,
+    )
+    memory = Stat(
+        label="Memory used",
+        unit="%",
+        decimals=1,
+        thresholds=MEMORY_THRESHOLDS,
+        refresh_every=EVERY_SECOND,
+    )
     load = Stat(label="Load, 1 min average", decimals=2, refresh_every=EVERY_SECOND)
-    uptime = Stat(label="Uptime", text=True, refresh_every=EVERY_SECOND)
-    processes = Stat(label="Processes", refresh_every=EVERY_SECOND)
+    load_per_core = Gauge(
+        label="Load per core, 1 min",
+        min=0,
+        max=2.5,
+        decimals=2,
+        thresholds=LOAD_THRESHOLDS,
+        refresh_every=EVERY_SECOND,
+    )
     cpu_history = Chart(
         label="CPU, last 2 minutes",
         unit="%",
@@ -44,6 +81,32 @@ class Host(Dashboard):
         value=lambda: metrics.read_load()[0],
         refresh_every=EVERY_SECOND,
     )
+    uptime = Stat(label="Uptime", text=True, refresh_every=EVERY_SECOND)
+    processes = Stat(label="Processes", refresh_every=EVERY_SECOND)
+    top = Table(
+        label="Processes by CPU",
+        columns=[
+            Column("name", label="Process"),
+            Column("pid", label="PID", align="right"),
+            Column("cpu", label="CPU", format="number", decimals=1, unit="%"),
+            Column("memory", label="Memory", format="number", decimals=0, unit=" MiB"),
+        ],
+        key="pid",
+        order_by="-cpu",
+        limit=watch.events.top,
+        refresh_every=EVERY_SECOND,
+    )
+    # No provider: refresh() below pushes what the publisher noticed (hosts/watch.py).
+    events = Feed(label="Latest events", limit=10)
+
+    @classmethod
+    def refresh(cls, *names: str) -> Pushed | None:
+        """The providers' values and the events noticed while computing them: one push."""
+        with batch():
+            pushed = super().refresh(*names)
+            for event in watch.take_events():
+                cls.events.push(event)
+        return pushed
 
     def get_cpu_value(self) -> dict[str, Any]:
         cores = os.cpu_count() or 1
@@ -68,3 +131,13 @@ class Host(Dashboard):
 
     def get_cpu_history_value(self) -> float:
         return metrics.cpu_percent()
+
+    def get_system_value(self) -> dict[str, str]:
+        return watch.current().status
+
+    def get_load_per_core_value(self) -> float:
+        return metrics.read_load()[0] / (os.cpu_count() or 1)
+
+    def get_top_value(self) -> list[dict[str, Any]]:
+        """The busiest processes (100 % is one core, as in ``top``), busiest first."""
+        return [row.as_row() for row in watch.current().top]

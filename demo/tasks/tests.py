@@ -137,3 +137,45 @@ class TasksDemoTest(TestCase):
         call_command("dashboards_sse", "refresh", stdout=out, stderr=err)
         self.assertEqual(err.getvalue(), "")
         self.assertEqual(stored("tasks.project-tasks", "mobile-app", "open")["value"], 2)
+
+    def test_the_project_feed_tells_what_happened_to_its_tasks(self) -> None:
+        self.login("bob")
+        task = self.create("Write the FAQ", self.ann)
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(f"/tasks/{task.pk}/assign/", {"assigned_to": self.bob.pk})
+            self.client.post(f"/tasks/{task.pk}/assign/", {"assigned_to": self.bob.pk})  # same
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(f"/tasks/{task.pk}/done/")
+            self.client.post(f"/tasks/{task.pk}/done/")  # done already: nothing new
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(f"/tasks/{task.pk}/done/", {"done": "0"})
+        feed = stored("tasks.project-tasks", "website", "activity")["items"]
+        self.assertEqual(
+            [(item["title"], item["text"], item["level"]) for item in feed],
+            [
+                ("Reopened by bob", "Write the FAQ", "warn"),
+                ("Done by bob", "Write the FAQ", "ok"),
+                ("Assigned by bob", "Write the FAQ, to bob", "info"),
+                ("Created by bob", "Write the FAQ, for ann", "info"),
+            ],
+        )
+        self.assertIsNone(stored("tasks.project-tasks", "mobile-app", "activity"))
+
+    def test_the_project_table_follows_its_tasks(self) -> None:
+        self.login("ann")
+        task = self.create("Write the FAQ", self.ann)
+
+        def rows(project: str) -> dict[str, dict[str, Any]]:
+            items = stored("tasks.project-tasks", project, "tasks")["items"]
+            return {item["cells"]["title"]: item["cells"] for item in items}
+
+        self.assertEqual(rows("website")["Write the FAQ"]["assignee"], "ann")
+        self.assertEqual(rows("website")["Write the FAQ"]["state"], "open")
+        self.assertEqual(next(iter(rows("website"))), "Write the FAQ")  # newest first
+        self.assertNotIn("Write the FAQ", rows("mobile-app"))
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(f"/tasks/{task.pk}/done/")
+        self.assertEqual(rows("website")["Write the FAQ"]["state"], "done")
+        page = self.client.get("/dashboards/tasks.project-tasks/website/")
+        self.assertContains(page, "Write the FAQ")
+        self.assertContains(page, "Activity")

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from .dashboards import Inbox, ProjectTasks
 from .forms import AssignForm, TaskForm, people
 from .models import Project, Task
-from .notifications import assigned
+from .notifications import activity, assigned
 from .seed import DEMO_USERS
 
 
@@ -27,6 +27,7 @@ def index(request: HttpRequest) -> HttpResponse:
         with transaction.atomic():
             task = form.save()
             assigned(task, None, request.user)
+            activity(task, "created", request.user)
         return redirect("tasks:index")
     projects = Project.objects.annotate(
         open=Count("tasks", filter=Q(tasks__done=False)),
@@ -53,15 +54,21 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
             task.assigned_to = form.cleaned_data["assigned_to"]
             task.save(update_fields=["assigned_to"])
             assigned(task, previous, request.user)
+            if task.assigned_to_id != previous:
+                activity(task, "assigned", request.user)
     return redirect("tasks:index")
 
 
 @login_required
 @require_POST
 def mark_done(request: HttpRequest, pk: int) -> HttpResponse:
-    task = get_object_or_404(Task, pk=pk)
-    task.done = request.POST.get("done") != "0"  # refresh_on pushes the new counts
-    task.save(update_fields=["done"])
+    done = request.POST.get("done") != "0"
+    with transaction.atomic():
+        task = get_object_or_404(Task.objects.select_for_update(), pk=pk)
+        if task.done != done:
+            task.done = done  # refresh_on pushes the new counts, follow the task's row
+            task.save(update_fields=["done"])
+            activity(task, "done" if done else "reopened", request.user)
     return redirect("tasks:index")
 
 
