@@ -85,8 +85,20 @@ def _broadcast(sender: type[Model], instance: Model, using: str, *, deleted: boo
 def _push(pushes: list[tuple[Target, str, Any]]) -> None:
     for target, name, value in pushes:
         try:
-            push(target, **{name: value})
+            if target.get_provider(name) is not None and not _stored(target, name):
+                # Nothing stored yet: the table's provider gives the whole set (the committed
+                # row among it), not a one-row table.
+                target.refresh(name)
+            else:
+                push(target, **{name: value})
         except Exception:  # the save has committed: log, never raise into it
             logger.exception(
                 "dashboards_sse: broadcasting a row to %s.%s failed", target_name(target), name
             )
+
+
+def _stored(target: Target, name: str) -> bool:
+    # from the app registry: this module is imported with the app's config, before models
+    states = apps.get_model("dashboards_sse", "ComponentState")
+    rows = states._default_manager.filter(dashboard=target.slug, scope=target.scope_key)
+    return bool(rows.filter(component=name).exists())

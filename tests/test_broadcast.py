@@ -51,12 +51,22 @@ def test_a_rollback_sends_nothing() -> None:
     assert sent() == [[("insert", str(kept.pk))]]
 
 
+def test_the_first_change_of_an_empty_table_shows_the_providers_rows() -> None:
+    Order.objects.bulk_create([Order(amount=n) for n in range(3)])  # no signals
+    created = Order.objects.create(amount=9)
+    assert len(shown()) == 4 and shown()[0] == str(created.pk)  # not a one-row table
+
+
 def test_one_transaction_of_several_rows() -> None:
     with transaction.atomic():
         first = Order.objects.create(amount=1)
         second = Order.objects.create(amount=2)
-    assert sent() == [[("insert", str(first.pk))], [("insert", str(second.pk))]]
+    # Nothing was stored: the first change shows the provider's rows (both are committed);
+    # the second row is then shown already, so its own push sends nothing.
+    assert sent() == [[("insert", str(first.pk)), ("insert", str(second.pk))]]
     assert shown() == [str(second.pk), str(first.pk)]  # order_by -id
+    third = Order.objects.create(amount=3)
+    assert sent()[-1] == [("insert", str(third.pk))]  # one row action from then on
 
 
 def test_rows_go_to_their_scope_only() -> None:

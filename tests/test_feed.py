@@ -141,3 +141,13 @@ def test_limits_are_checked_at_declaration() -> None:
         Feed(limit=0)
     with pytest.raises(ValueError, match="order must be one of"):
         Feed(order="random")
+
+
+def test_a_whole_set_keeps_its_order_and_an_unchanged_push_sends_nothing() -> None:
+    items = [{"id": f"w{n}", "text": f"item {n}", "time": 1e9 + n} for n in range(3)]
+    Activity.events.push(items)  # newest first, as given
+    assert keys() == ["w0", "w1", "w2"]
+    count = len(sent())
+    Activity.events.push(items)  # the same again: nothing changes on screen
+    assert len(sent()) == count  # no event at all
+    assert keys() == ["w0", "w1", "w2"]

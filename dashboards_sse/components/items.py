@@ -75,10 +75,7 @@ class ItemList(Component):
                 raise InvalidValue(
                     f"{self.where()}: {len(given)} items exceed the limit of {self.MAX_LIMIT}."
                 )
-            items = []
-            for value in given:
-                items = self.place(items, self.item(value))
-            return {"items": self.trim(items)}
+            return {"items": self.trim(self.arrange([self.item(value) for value in given]))}
         return {"items": self.trim(self.place(items, self.item(raw)))}
 
     def item(self, raw: Any) -> Item:
@@ -88,6 +85,13 @@ class ItemList(Component):
     def place(self, items: list[Item], item: Item) -> list[Item]:
         """``items`` with ``item`` in its place (replacing an item of the same key)."""
         raise NotImplementedError
+
+    def arrange(self, items: list[Item]) -> list[Item]:
+        """A whole pushed set in its shown order: as given (the first of a key kept)."""
+        firsts: dict[str, Item] = {}
+        for item in items:
+            firsts.setdefault(item["key"], item)
+        return list(firsts.values())
 
     def trim(self, items: list[Item]) -> list[Item]:
         if self.trims_from_start:

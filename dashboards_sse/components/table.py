@@ -154,6 +154,13 @@ class Table(ItemList):
             items = [item if old["key"] == item["key"] else old for old in items]
         else:
             items = [*items, item]
+        return self._sorted(items)
+
+    def arrange(self, items: list[Item]) -> list[Item]:
+        """A whole set: as given, or sorted by ``order_by``."""
+        return self._sorted(super().arrange(items))
+
+    def _sorted(self, items: list[Item]) -> list[Item]:
         if self.order_by is None:
             return items
         name = self.order_by.lstrip("-")

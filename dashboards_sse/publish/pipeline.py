@@ -270,7 +270,7 @@ def _emit(
             if sent is None or name not in sent
             else component.actions(sent[name], states[name])
         )
-        if not actions:  # None, or nothing to change on screen: send the whole content
+        if actions is None:  # the whole content
             html[name] = _render(component, states[name], config)
             updates.append(wire.replace(name, html[name]))
             continue
@@ -278,7 +278,9 @@ def _emit(
             _check_size(component, action.get("html", ""), config)
         updates += [wire.item_action(name, action) for action in actions]
         html[name] = "".join(action.get("html", "") for action in actions)
-    messages = wire.messages(updates)
+    # A list push that changed nothing on screen (no actions) sends nothing, and a message
+    # with no update is no event.
+    messages = wire.messages(updates) if updates else []
     ids = store.append_events(
         board.channel, [(wire.UPDATE_EVENT, data) for data, _ in messages], counter
     )
@@ -288,7 +290,9 @@ def _emit(
         for name in members
     }
     saved = {name: states[name] for name in names}
-    store.save_states(board.slug, board.scope_key, saved, event_ids, now)
+    # a state no event carried (nothing changed on screen) is as of the channel's last event
+    as_of = {name: event_ids.get(name, counter.value) for name in names}
+    store.save_states(board.slug, board.scope_key, saved, as_of, now)
     for result in results:
         for name in result.values or names:
             if name in event_ids:
