@@ -65,10 +65,13 @@ matrix-ci: venv system-deps
 # bench/fanout.py (publishing to 1 vs 2 Pushpins, < 1 min) and bench/multipush.py (Pushpin CPU
 # per push of 7 components at 1,000 viewers, per-component events vs push(); ~2 min, with
 # --quick in BENCH_ARGS its quick mode, < 1 min).
+# Last, bench/items.py (one changed row of a 500-row table sent as one row action vs the whole
+# table, 200 viewers each; ~3 min, with --quick < 30 s).
 bench: venv system-deps
 	$(PY) -m bench $(BENCH_ARGS)
 	$(PY) -m bench.fanout
 	$(PY) -m bench.multipush $(filter --quick,$(BENCH_ARGS))
+	$(PY) -m bench.items $(filter --quick,$(BENCH_ARGS))
 
 clean:
 	rm -rf $(VENV) .run build *.egg-info

@@ -16,8 +16,19 @@ NUMBER = re.compile(rb'dsse-number\\?">([0-9,]+)<')
 STREAM_OPEN = b"event: stream-open"
 
 
+# bench/items.py's tables: a row's ``rev`` cell (``r<push>``), the push that last changed it;
+# the same in an event's HTML or JSON data (no quote or escape in it).
+REVISION = re.compile(rb">r([0-9]+)</td>")
+
+
 def seqs_in(data: bytes) -> list[int]:
     return [int(m.group(1).replace(b",", b"")) for m in NUMBER.finditer(data)]
+
+
+def newest_revision(data: bytes) -> int | None:
+    """The newest row revision in ``data`` (a table row, or a whole table), if any."""
+    found = REVISION.findall(data)
+    return max(map(int, found)) if found else None
 
 
 class Response:
@@ -211,7 +222,8 @@ class EventViewer(StreamViewer):
     """An SSE connection that parses every event (bench/multipush.py): counts the events
     carrying an ``id:`` line (deliveries) and their bytes, and records one (viewer, number,
     receipt time) per Stat figure in an event's data, whether the event is one component's HTML
-    or a ``dsse-update`` message (JSON: ``{"updates": [{"html": ...}, ...]}``)."""
+    or a ``dsse-update`` message (JSON: ``{"updates": [{"html": ...}, ...]}``); for an event
+    with table rows (bench/items.py) one record, the newest row revision in it."""
 
     def events_received(self, complete: bytes, now: float) -> None:
         for block in complete.split(b"\n\n"):
@@ -235,7 +247,12 @@ class EventViewer(StreamViewer):
             return
         if has_id:
             self.pool.delivered(self.cid, len(block) + 2)
-        for seq in seqs_in(message_html(b"\n".join(data))):
+        body = b"\n".join(data)
+        revision = newest_revision(body)  # a table's rows: one figure, the newest push
+        if revision is not None:
+            self.record(self.cid, revision, now)
+            return
+        for seq in seqs_in(message_html(body)):
             self.record(self.cid, seq, now)
 
 

@@ -5,9 +5,10 @@ events (what ``push()`` published before one push became one message)."""
 
 from __future__ import annotations
 
-from dashboards_sse import Dashboard, Stat
+from dashboards_sse import Column, Dashboard, Stat, Table
+from dashboards_sse.types import Action, State
 
-from . import MULTI_COMPONENTS
+from . import ITEMS_ROWS, MULTI_COMPONENTS
 
 WIDE_STATS = 50
 
@@ -46,3 +47,44 @@ class MultiBefore(Dashboard):
     title = "Seven components (per-component events)"
 
     locals().update(_multi_stats())
+
+class WholeTable(Table):
+    """A Table without item actions (bench/items.py): every push sends the whole table's HTML,
+    as a component that is not a list does (``Component.actions`` returns None)."""
+
+    def actions(self, before: State | None, after: State) -> list[Action] | None:
+        return None
+
+
+def _items_table(kind: type[Table] = Table) -> Table:
+    """500 hosts in push order (no ``order_by``: a changed row keeps its place); ``rev`` is the
+    push that last changed the row (the viewers read it back)."""
+    return kind(
+        label="Hosts",
+        columns=[
+            "name",
+            Column("cpu", format="number", decimals=1, unit="%"),
+            Column("memory", format="number", unit=" MB"),
+            "rev",
+        ],
+        key="id",
+        limit=ITEMS_ROWS,
+    )
+
+
+class ItemsAfter(Dashboard):
+    """Pushed one row at a time, ``ItemsAfter.hosts.push(row)``: one insert action per push."""
+
+    slug = "items.after"
+    title = "Hosts (row actions)"
+
+    hosts = _items_table()
+
+
+class ItemsBefore(Dashboard):
+    """The same pushes to a WholeTable: the whole table's HTML per push."""
+
+    slug = "items.before"
+    title = "Hosts (whole table)"
+
+    hosts = _items_table(WholeTable)

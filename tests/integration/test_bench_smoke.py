@@ -143,3 +143,36 @@ def test_scoped_bench_measures_fanout_and_connect_cost(tmp_path: Path) -> None:
         assert variant["django_cpu_ms_per_connect"] > 0, name
         assert variant["django_requests_per_connect"] >= 1, name
     assert cost["ratio_scoped_to_unscoped"] > 0 and "met" in cost["target"]
+
+
+@pytest.mark.skipif(shutil.which("pushpin") is None, reason="pushpin not installed")
+def test_items_bench_measures_row_action_and_whole_table(tmp_path: Path) -> None:
+    result = run_bench(
+        "bench.items", tmp_path, "items-quick", "--quick", "--viewers", "5", "--pushes", "2",
+        "--repeats", "1",
+    )  # fmt: skip
+    options, variants = result["options"], result["variants"]
+    assert options["viewers"] == 5 and options["rows"] == 500 and options["retries"] == 0
+    assert set(variants) == {"before", "after"}
+    for name, variant in variants.items():
+        assert variant["runs"] == 1 and variant["pushes"] == 2, name
+        assert variant["push_errors"] == 0, (name, result["runs"][name][0]["push_errors"])
+        assert variant["viewers_open"] == 5 and variant["viewers_refused"] == 0, name
+        lost = variant["lost"]
+        assert lost["viewer_pushes_expected"] == 10 and lost["viewer_pushes_lost"] == 0, name
+        assert variant["deliveries_per_viewer_per_push"] == 1, name  # one message per push
+        assert variant["per_viewer"]["min"] == variant["per_viewer"]["max"] == 1, name
+        assert variant["django_requests"] <= 2, name  # no gap for Pushpin to recover
+        assert 0 < variant["all_viewers_ms_p50"] <= variant["all_viewers_ms_p99"], name
+        assert variant["pushpin_cpu_ms_per_push"] >= 0, name
+    # What went on the wire (read through Pushpin): one insert of one row vs one replace of
+    # the whole table; a row action stays small however long the table is.
+    wire = result["facts"]["wire"]
+    assert [u["action"] for u in wire["after"]["updates"]] == ["insert"]
+    assert [u["action"] for u in wire["before"]["updates"]] == ["replace"]
+    assert [u["action"] for u in wire["after_whole_list_pushed"]["updates"]] == ["insert"]
+    row, whole = variants["after"]["bytes_per_event"], variants["before"]["bytes_per_event"]
+    assert 0 < row < 1000 and whole > 100 * row
+    assert result["ratios"]["bytes_per_event"] > 100
+    assert result["facts"]["pushpin_origin_requests_in_runs"]["count"] >= 0
+    assert whole >= result["facts"]["table_html_bytes"] > 50 * result["facts"]["row_html_bytes"]
