@@ -37,14 +37,32 @@ def test_rows_are_sorted_and_trimmed_server_side() -> None:
     ]
 
 
-def test_a_row_that_moves_sends_the_whole_table() -> None:
-    for pid, cpu in ((1, 5.0), (2, 50.0)):
+def test_a_row_that_moves_is_removed_and_inserted_where_it_goes() -> None:
+    for pid, cpu in ((1, 5.0), (2, 50.0), (3, 20.0)):
         Activity.top.push({"pid": pid, "name": f"proc{pid}", "cpu": cpu})
+    assert pids() == ["2", "3", "1"]
     Activity.top.push({"pid": 1, "name": "proc1", "cpu": 90.0})  # now first
-    assert pids() == ["1", "2"]
-    (update,) = last_sent()
-    assert update["action"] == "replace" and update["html"].index("proc1") < update["html"].index(
-        "proc2"
+    assert pids() == ["1", "2", "3"]
+    assert [(u["action"], u["key"], u.get("before")) for u in last_sent()] == [
+        ("remove", "1", None),
+        ("insert", "1", "2"),  # only the row that moved: the others stay in order
+    ]
+
+
+def test_out_of_order_keeps_the_longest_run() -> None:
+    from dashboards_sse.components.items import _out_of_order
+
+    assert _out_of_order(["a", "b", "c", "d"], ["a", "b", "c", "d"]) == set()
+    assert _out_of_order(["a", "b", "c", "d"], ["d", "a", "b", "c"]) == {"d"}
+    assert _out_of_order(["a", "b", "c", "d"], ["b", "a", "d", "c"]) in (
+        {"a", "c"},
+        {"b", "d"},
+        {"a", "d"},
+        {"b", "c"},
+    )
+    assert (
+        len(_out_of_order([str(n) for n in range(1000)], [str(n) for n in range(999, -1, -1)]))
+        == 999
     )
 
 

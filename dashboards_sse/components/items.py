@@ -4,8 +4,9 @@ The state is the whole list as shown (``{"items": [...]}``, each item with a ``k
 to ``limit``, so a page and a replay render the same list. What viewers are sent is only the
 item actions from the list they were last sent: ``insert`` (an item's HTML, placed before the
 item keyed ``before``, or last; an existing key is replaced), ``remove`` and ``clear`` — an
-event's size does not grow with the list. When the kept items change their order (a table row
-sorted elsewhere), or more actions than items would be needed, the whole list is sent instead.
+event's size does not grow with the list. Items that change their order (a table row sorted
+elsewhere) are removed and inserted again where they go; when more actions than items would be
+needed, the whole list is sent instead.
 
 Subclasses say how a pushed value becomes an item (``item``) and where a new item goes
 (``place``); removal (``{"remove": key}``), clearing (``{"clear": True}``) and a whole new set
@@ -14,6 +15,7 @@ Subclasses say how a pushed value becomes an item (``item``) and where a new ite
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Unpack
@@ -117,16 +119,17 @@ class ItemList(Component):
         now: list[Item] = after.get("items", [])
         if len(shown) > 1 and not now:
             return [{"action": "clear"}]
-        keys = [item["key"] for item in now]
-        if [key for key in shown if key in set(keys)] != [key for key in keys if key in shown]:
-            return None  # the kept items moved: send the whole list
+        keys = {item["key"] for item in now}
+        # Kept items that changed their order are moved: removed, then inserted where they go
+        # now. The others (the longest run already in order) stay where they are.
+        moved = _out_of_order([key for key in shown if key in keys], [i["key"] for i in now])
         actions: list[Action] = [
-            {"action": "remove", "key": key} for key in shown if key not in set(keys)
+            {"action": "remove", "key": key} for key in shown if key not in keys or key in moved
         ]
         # From the end, so the item each insert is placed before is already where it belongs.
         for index in range(len(now) - 1, -1, -1):
             item = now[index]
-            if shown.get(item["key"]) == item:
+            if shown.get(item["key"]) == item and item["key"] not in moved:
                 continue
             html = self.render_item(item)
             action: Action = {"action": "insert", "key": item["key"], "html": html}
@@ -147,3 +150,28 @@ class ItemList(Component):
         context["items"] = [self.item_context(item) for item in (state or {}).get("items", [])]
         context["item_template_name"] = self.item_template_name
         return context
+
+
+def _out_of_order(old: list[str], new: list[str]) -> set[str]:
+    """The keys of ``old`` to move so that the rest keep their order in ``new``: all but a
+    longest subsequence already in order (O(n log n))."""
+    position = {key: index for index, key in enumerate(old)}
+    kept = [key for key in new if key in position]
+    tails: list[int] = []  # tails[k]: the index in kept of the smallest tail of a run of k+1
+    tail_positions: list[int] = []  # their positions in old, for the binary search
+    previous: list[int] = [-1] * len(kept)
+    for index, key in enumerate(kept):
+        rank = bisect.bisect_left(tail_positions, position[key])
+        previous[index] = tails[rank - 1] if rank else -1
+        if rank == len(tails):
+            tails.append(index)
+            tail_positions.append(position[key])
+        else:
+            tails[rank] = index
+            tail_positions[rank] = position[key]
+    in_order: set[str] = set()
+    index = tails[-1] if tails else -1
+    while index >= 0:
+        in_order.add(kept[index])
+        index = previous[index]
+    return set(kept) - in_order

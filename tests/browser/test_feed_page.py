@@ -108,6 +108,10 @@ def test_table_rows_land_in_sort_order_and_leave(page: Page, stack: Stack) -> No
     keys = page.locator(rows).evaluate_all("rows => rows.map(r => r.dataset.dsseKey)")
     assert keys == ["2", "4", "3"]
     expect(page.locator(rows + '[data-dsse-key="4"] td').last).to_have_text("30.0%")
+    top('{"pid": 3, "name": "proc3", "cpu": 60}')  # moves to the top: a remove and an insert
+    expect(page.locator(rows).first).to_have_attribute("data-dsse-key", "3")
+    keys = page.locator(rows).evaluate_all("rows => rows.map(r => r.dataset.dsseKey)")
+    assert keys == ["3", "2", "4"]
 
 
 def test_data_reaches_the_pages_own_script(page: Page, stack: Stack) -> None:

@@ -131,8 +131,11 @@ class Command(BaseCommand):
     def push_one(self, slug: str, name: str, text: str, key: str | None) -> None:
         target = self.target(slug, key)
         result = push(target, **{name: parse_value(text)})
-        event = result.event_ids[name]
-        self.stdout.write(f"pushed {target_name(target)} {name} (event {event})")
+        event = result.event_ids.get(name)
+        sent = f"event {event}" if event is not None else "nothing changed on screen: no event"
+        if name in result.deferred:
+            sent = "stored; sent when its max_rate slot opens"
+        self.stdout.write(f"pushed {target_name(target)} {name} ({sent})")
 
     def refresh_targets(self, slugs: list[str], key: str | None) -> list[Target]:
         if key is not None:
