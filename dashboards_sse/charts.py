@@ -67,19 +67,7 @@ def plot_line(
     if not points:
         return None
     xs = [p[0] for p in points]
-    ys = [p[1] for p in points]
-    low, high = y_min, y_max
-    if low is None:  # start at zero for non-negative data, else at a readable floor
-        low = 0.0 if min(ys) >= 0 else -nice_ceiling(-min(ys))
-    if high is None:
-        high = nice_ceiling(max(ys)) if max(ys) > 0 else max(ys)
-    if high <= low:  # flat data, or data entirely outside a fixed bound: keep the fixed one
-        if y_max is None:
-            high = low + (abs(low) or 1)
-        elif y_min is None:
-            low = high - (abs(high) or 1)
-        else:
-            low, high = low - 1, high + 1
+    low, high = _y_range([p[1] for p in points], y_min, y_max)
     x_low, x_high = xs[0], xs[-1]
     x_span = (x_high - x_low) or 1.0
     left, right = PAD_LEFT, WIDTH - PAD_RIGHT
@@ -151,12 +139,13 @@ class SeriesPlot:
 
 
 def _y_range(ys: list[float], y_min: float | None, y_max: float | None) -> tuple[float, float]:
+    """The y axis: from zero (non-negative data) or a readable floor to a readable top."""
     low, high = y_min, y_max
     if low is None:
         low = 0.0 if min(ys) >= 0 else -nice_ceiling(-min(ys))
     if high is None:
         high = nice_ceiling(max(ys)) if max(ys) > 0 else max(ys)
-    if high <= low:
+    if high <= low:  # flat data, or data entirely outside a fixed bound: keep the fixed one
         if y_max is None:
             high = low + (abs(low) or 1)
         elif y_min is None:
