@@ -62,15 +62,17 @@ matrix-ci: venv system-deps
 	PATH="$(PYENV_PATH):$$PATH" $(VENV)/bin/nox -s "tests-3.12(django='6.0')"
 
 # `make bench` (full sweep, ~20 min) or `make bench BENCH_ARGS=--quick` (< 2 min); then
-# bench/fanout.py (publishing to 1 vs 2 Pushpins, < 1 min) and bench/multipush.py (Pushpin CPU
-# per push of 7 components at 1,000 viewers, per-component events vs push(); ~2 min, with
-# --quick in BENCH_ARGS its quick mode, < 1 min).
-# Last, bench/items.py (one changed row of a 500-row table sent as one row action vs the whole
-# table, 200 viewers each; ~3 min, with --quick < 30 s).
+# bench/fanout.py (publishing to 1 vs 2 Pushpins, < 1 min), bench/multipush.py (Pushpin CPU
+# per push of 7 components at 1,000 viewers, per-component events vs push(); ~2 min) and
+# bench/scoped.py (scoped dashboards: 1,000 scopes x 5 viewers pushed every 5 s, and Django CPU
+# per stream connect with 100,000 stored scopes vs unscoped; ~5 min). Last, bench/items.py (one
+# changed row of a 500-row table sent as one row action vs the whole table, 200 viewers each;
+# ~3 min). With --quick in BENCH_ARGS these three run their quick modes (< 1 min each).
 bench: venv system-deps
 	$(PY) -m bench $(BENCH_ARGS)
 	$(PY) -m bench.fanout
 	$(PY) -m bench.multipush $(filter --quick,$(BENCH_ARGS))
+	$(PY) -m bench.scoped $(filter --quick,$(BENCH_ARGS))
 	$(PY) -m bench.items $(filter --quick,$(BENCH_ARGS))
 
 clean:

@@ -6,6 +6,7 @@ import json
 import subprocess
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +29,19 @@ class Viewers:
         inflight: int,
         tag: str,
         extra: tuple[str, ...] = (),
+        paths: Sequence[str] = (),
     ) -> None:
-        """``extra``: more bench.viewers options (e.g. ``--events``, ``--retries 0``)."""
+        """``extra``: more bench.viewers options (e.g. ``--events``, ``--retries 0``).
+        ``paths``: viewers on many streams instead of ``path``, viewer ``i`` on
+        ``paths[i % len(paths)]`` (written to ``<prefix>.paths``)."""
         self.prefix = workdir / f"viewers-{tag}"
-        args = [PYTHON, "-m", "bench.viewers", "--port", str(port), "--path", path]
+        args = [PYTHON, "-m", "bench.viewers", "--port", str(port)]
+        if paths:
+            paths_file = Path(f"{self.prefix}.paths")
+            paths_file.write_text("".join(f"{p}\n" for p in paths))
+            args += ["--paths-file", str(paths_file)]
+        else:
+            args += ["--path", path]
         args += ["--n", str(n), "--out", str(self.prefix), "--rate", str(rate)]
         args += ["--inflight", str(inflight)] + (["--poll"] if poll else []) + list(extra)
         self.process = procs.spawn(args, env, REPO, workdir / f"viewers-{tag}.log", pipes=True)

@@ -12,6 +12,10 @@ With ``--events`` every SSE event is parsed (wire.EventViewer): events carrying 
 counted per viewer (status ``events`` and ``event_bytes``; PREFIX.events, int32 per viewer
 id) and the figures of one-component events and of ``dsse-update`` messages alike are
 recorded.
+
+With ``--paths-file FILE`` (one path a line) instead of ``--path``, viewer ``i`` opens line
+``i % lines``: one process holds viewers of many streams (bench/scoped.py: a stream per object),
+interleaved in the ramp.
 """
 
 from __future__ import annotations
@@ -46,11 +50,18 @@ class Pool:
         self.pending = 0  # attempts neither open nor failed yet
         host = f"127.0.0.1:{args.port}"
         accept = "text/html" if args.poll else "text/event-stream"
-        self.request = (
-            f"GET {args.path} HTTP/1.1\r\nHost: {host}\r\nAccept: {accept}\r\n"
-            "Cache-Control: no-cache\r\n\r\n"
-        ).encode()
+        self.requests = [
+            (
+                f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: {accept}\r\n"
+                "Cache-Control: no-cache\r\n\r\n"
+            ).encode()
+            for path in paths(args)
+        ]
         self.stop = asyncio.Event()
+
+    def request(self, cid: int) -> bytes:
+        """The request viewer ``cid`` sends (``--paths-file``: its line, round robin)."""
+        return self.requests[cid % len(self.requests)]
 
     def record(self, cid: int, seq: int, t: float) -> None:
         self.conn.append(cid)
@@ -98,11 +109,11 @@ class Pool:
         if self.args.poll:
             first = loop.time() + random.uniform(0, self.args.interval)
             factory: Any = lambda: Poller(  # noqa: E731
-                cid, self.request, self.record, self, self.args.interval, first
+                cid, self.request(cid), self.record, self, self.args.interval, first
             )
         else:
             kind = EventViewer if self.args.events else StreamViewer
-            factory = lambda: kind(cid, self.request, self.record, self)  # noqa: E731
+            factory = lambda: kind(cid, self.request(cid), self.record, self)  # noqa: E731
         try:
             await loop.create_connection(factory, "127.0.0.1", self.args.port)
         except OSError as exc:
@@ -173,10 +184,20 @@ async def main(args: argparse.Namespace) -> None:
     sys.stdout.flush()
 
 
+def paths(args: argparse.Namespace) -> list[str]:
+    """The paths the viewers open: ``--path``, or every line of ``--paths-file``."""
+    if args.paths_file is None:
+        return [args.path]
+    found = [line.strip() for line in Path(args.paths_file).read_text().splitlines()]
+    return [line for line in found if line]
+
+
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.viewers")
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--path", required=True)
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--path")
+    where.add_argument("--paths-file", help="one path a line: viewer i opens line i % lines")
     parser.add_argument("--n", type=int, required=True)
     parser.add_argument("--out", required=True, help="output path prefix")
     parser.add_argument("--rate", type=float, default=400, help="new connections per second")
@@ -187,7 +208,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--poll", action="store_true", help="poll instead of streaming")
     parser.add_argument("--interval", type=float, default=1.0, help="poll interval (s)")
     parser.add_argument("--max-seconds", type=float, default=1800)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if not paths(args):
+        parser.error(f"no path in {args.paths_file}")
+    return args
 
 
 if __name__ == "__main__":

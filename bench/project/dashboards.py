@@ -1,7 +1,8 @@
 """The measured dashboard (one Stat, the publisher pushes its sequence number), a wide one for
 the publisher-throughput micro-benchmark, and two identical 7-component dashboards for
 bench/multipush.py: one gets real ``push()`` calls, the other the bench's own per-component
-events (what ``push()`` published before one push became one message)."""
+events (what ``push()`` published before one push became one message); a scoped dashboard (a
+stream per ``Shop``) and its unscoped twin for bench/scoped.py."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dashboards_sse import Column, Dashboard, Stat, Table
 from dashboards_sse.types import Action, State
 
 from . import ITEMS_ROWS, MULTI_COMPONENTS
+from .models import Shop
 
 WIDE_STATS = 50
 
@@ -47,6 +49,30 @@ class MultiBefore(Dashboard):
     title = "Seven components (per-component events)"
 
     locals().update(_multi_stats())
+
+
+class ShopSales(Dashboard):
+    """A stream per shop (bench/scoped.py): pushed with ``ShopSales.for_(key).push(...)``;
+    public (``permission = None``), so a connect fetches the shop only to answer 404 for an
+    unknown key."""
+
+    slug = "scoped.shop"
+    title = "Shop sales"
+    scope = Shop
+
+    orders = Stat(label="Orders")
+    revenue = Stat(label="Revenue")
+
+
+class AllSales(Dashboard):
+    """The unscoped twin of ShopSales (same components, public): the connect-cost baseline."""
+
+    slug = "scoped.all"
+    title = "All sales"
+
+    orders = Stat(label="Orders")
+    revenue = Stat(label="Revenue")
+
 
 class WholeTable(Table):
     """A Table without item actions (bench/items.py): every push sends the whole table's HTML,

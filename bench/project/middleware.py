@@ -80,3 +80,34 @@ def read(path: str | os.PathLike[str]) -> int:
     except FileNotFoundError:
         return 0
     return COUNTER.unpack(data)[0] if len(data) == COUNTER.size else 0
+
+
+class GripLinkTimeout:
+    """``BENCH_GRIP_LINK_TIMEOUT=N`` (bench/scoped.py ``--grip-link-timeout``): adds
+    ``timeout=N`` to the next link of every GRIP hold answer that has none. Without it Pushpin
+    refreshes each held stream's next link every 120 s, through a handler limiter of 10
+    refreshes a second (see docs/performance.md, scoped dashboards): a what-if for that."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[Any], Any]) -> None:
+        self.get_response = get_response
+        self.timeout = int(os.environ["BENCH_GRIP_LINK_TIMEOUT"])
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def _add(self, response: Any) -> Any:
+        link = response.get("Grip-Link") if hasattr(response, "get") else None
+        if link and "rel=next" in link and "timeout=" not in link:
+            response["Grip-Link"] = f"{link}; timeout={self.timeout}"
+        return response
+
+    def __call__(self, request: Any) -> Any:
+        if self.is_async:
+            return self._acall(request)
+        return self._add(self.get_response(request))
+
+    async def _acall(self, request: Any) -> Any:
+        return self._add(await self.get_response(request))

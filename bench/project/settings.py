@@ -4,6 +4,7 @@ with everything per run coming from the environment the harness sets:
 BENCH_DB        sqlite file in the run's temp dir
 BENCH_GRIP_URL  Pushpin's publish URL with ?key=... (unset: embedded / polling / redis modes)
 BENCH_REDIS_URL redis://127.0.0.1:<port>/0 for the Redis baseline
+BENCH_GRIP_LINK_TIMEOUT  a timeout for GRIP next links (bench/scoped.py's what-if; unset: none)
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
 ]
+if os.environ.get("BENCH_GRIP_LINK_TIMEOUT"):  # bench/scoped.py --grip-link-timeout (a what-if)
+    MIDDLEWARE.insert(1, "bench.project.middleware.GripLinkTimeout")
 
 ROOT_URLCONF = "bench.project.urls"
 TEMPLATES = [

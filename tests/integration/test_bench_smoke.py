@@ -113,6 +113,39 @@ def test_multipush_bench_measures_both_variants(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(shutil.which("pushpin") is None, reason="pushpin not installed")
+def test_scoped_bench_measures_fanout_and_connect_cost(tmp_path: Path) -> None:
+    result = run_bench(
+        "bench.scoped", tmp_path, "scoped-quick", "--quick", "--scopes", "20", "--per-scope",
+        "2", "--stored", "1000", "--connects", "20", "--block", "10", "--interval", "1",
+    )  # fmt: skip
+    options, fanout = result["options"], result["fanout"]["summary"]
+    assert options["scopes"] == 20 and options["viewers"] == 40 and options["retries"] == 0
+    rounds = options["rounds"] * options["repeats"]
+    # Each viewer gets each round of its own shop, once, and never another shop's.
+    assert fanout["viewers_open"] == 40 and fanout["viewers_refused"] == 0
+    assert fanout["rounds"] == rounds and fanout["rounds_failed"] == 0
+    assert fanout["expected"] == 40 * rounds
+    assert fanout["lost"] == 0 and fanout["misdelivered"] == 0 and fanout["duplicates"] == 0
+    assert fanout["deliveries_per_viewer_per_round"] == 1
+    assert fanout["per_viewer"]["min"] == fanout["per_viewer"]["max"] == 1
+    assert 0 < fanout["latency_ms_p50"] <= fanout["latency_ms_p99"]
+    assert fanout["django_requests"] <= 2  # Pushpin holds the streams
+    assert fanout["pushpin_cpu_ms_per_round"] >= 0 and "met" in fanout["target"]
+
+    cost = result["connect_cost"]
+    assert cost["facts"]["table_rows"]["shops"] == 1000
+    assert cost["facts"]["table_rows"]["scoped_component_states"] >= 1000
+    assert cost["facts"]["hold"]["scoped"]["status"] == 200
+    assert cost["facts"]["hold"]["unscoped"]["status"] == 200
+    for name in ("unscoped", "scoped"):
+        variant = cost["variants"][name]
+        assert variant["connects"] == 20 and variant["ok"] == 20, (name, variant["failures"])
+        assert variant["django_cpu_ms_per_connect"] > 0, name
+        assert variant["django_requests_per_connect"] >= 1, name
+    assert cost["ratio_scoped_to_unscoped"] > 0 and "met" in cost["target"]
+
+
+@pytest.mark.skipif(shutil.which("pushpin") is None, reason="pushpin not installed")
 def test_items_bench_measures_row_action_and_whole_table(tmp_path: Path) -> None:
     result = run_bench(
         "bench.items", tmp_path, "items-quick", "--quick", "--viewers", "5", "--pushes", "2",
