@@ -180,6 +180,19 @@ def test_stream_hold_instructions(client: Client, pushpin: None) -> None:
 
 
 @pytest.mark.django_db
+def test_the_next_link_has_a_spread_timeout(client: Client, pushpin: None) -> None:
+    timeouts = set()
+    for _ in range(20):
+        response = client.get(OPS_STREAM, HTTP_GRIP_SIG=grip_sig())
+        link = response["Grip-Link"]
+        assert "rel=next" in link and "link=next" in link
+        timeouts.add(int(link.rsplit("timeout=", 1)[1]))
+    low, high = views.NEXT_LINK_TIMEOUT
+    assert all(low <= t <= high < 3600 for t in timeouts)  # before es-meta expires (1 h)
+    assert len(timeouts) > 1  # spread: streams opened together are refreshed apart
+
+
+@pytest.mark.django_db
 def test_stream_hold_replays_from_last_event_id(client: Client, pushpin: None) -> None:
     first = push("testapp.ops", cpu=1, status="fine").event_id
     second = push("testapp.ops", status="100% fine")
