@@ -45,7 +45,7 @@ lint: venv
 
 test: venv system-deps lint
 	$(PY) -m pytest
-	cd demo && ../$(PY) manage.py test tasks  # the demo's tasks app (its own settings)
+	cd demo && ../$(PY) manage.py test tasks hosts  # the demo's apps (their own settings)
 
 demo: venv
 	@command -v pushpin >/dev/null || { \
