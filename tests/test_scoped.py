@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from io import StringIO
 from typing import Any
@@ -12,8 +13,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.template import Context, Template
 from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django_eventstream.models import Event
 
 from dashboards_sse import (
@@ -30,6 +33,7 @@ from dashboards_sse.channels import DashboardChannelManager
 from dashboards_sse.checks import check_settings
 from dashboards_sse.dashboard import ScopedDashboard, dashboard_for_channel, get_target
 from dashboards_sse.models import ComponentState
+from dashboards_sse.publish import store
 from dashboards_sse.testing import CapturedPushes
 from tests.testapp.dashboards import Inbox, Ops, StoreSales
 from tests.testapp.models import Order, Store
@@ -135,6 +139,25 @@ def test_a_batch_is_one_message_per_object(stores: tuple[Store, Store, Any]) -> 
             StoreSales.for_(store).push(revenue=2)
     for code in ("north", "south"):
         assert updates(f"dashboard.testapp.store-sales/{code}") == [["orders", "revenue"]]
+
+
+def test_a_batch_costs_the_same_queries_for_any_number_of_objects(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(store, "_last_trim", time.monotonic())  # no trim in the counts
+
+    def queries_of_a_batch(keys: range) -> int:
+        with CaptureQueriesContext(connection) as queries, batch():
+            for key in keys:
+                StoreSales.for_(f"s{key}").push(orders=key, revenue=2 * key)
+        return len(queries)
+
+    for _ in ("new objects (counters and states created)", "stored ones"):
+        assert queries_of_a_batch(range(3)) == queries_of_a_batch(range(3, 60))
+    assert queries_of_a_batch(range(60)) <= 8
+    saved = ComponentState.objects.get(scope="s59", component="revenue")
+    assert saved.state["value"] == 118
+    assert updates("dashboard.testapp.store-sales/s59") == [["orders", "revenue"]] * 3
 
 
 def test_unscoped_states_are_unchanged() -> None:

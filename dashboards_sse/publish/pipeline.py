@@ -44,8 +44,6 @@ from .coalesce import Timer
 from .grip import publish_items
 
 if TYPE_CHECKING:
-    from django_eventstream.models import EventCounter
-
     from ..models import ComponentState
 
 logger = logging.getLogger("dashboards_sse")
@@ -139,8 +137,10 @@ def flush_pending(board: str | Board, names: list[str], *, force: bool = False) 
     config = conf.get_settings()
     recorders = tuple(_recorders)
     with transaction.atomic():
-        (counter,) = store.lock_counters([board.channel]).values()
-        rows = store.read_states(board.slug, board.scope_key, names)
+        writes = store.Writes(store.lock_counters([board.channel]))
+        rows = store.read_states([(board.slug, board.scope_key, names)])[
+            board.slug, board.scope_key
+        ]
         now = time.time()
         forced = set(names) if force else set()
         due = _opened(board, rows, now, forced)
@@ -150,7 +150,8 @@ def flush_pending(board: str | Board, names: list[str], *, force: bool = False) 
             if name in rows and rows[name].pending and name not in due
         }
         states = {name: rows[name].state for name in due}
-        items = _emit(board, states, due, now, config, [result], counter)
+        items = _emit(board, states, due, now, config, [result], writes)
+        writes.flush()
         if later:
             transaction.on_commit(lambda: timer.schedule(board, later))
     if not due:
@@ -178,24 +179,34 @@ def _store_and_publish(entries: list[tuple[Board, Pushed]]) -> None:
     for board, result in entries:
         by_board.setdefault(board, []).append(result)
     with transaction.atomic():
-        counters = store.lock_counters(board.channel for board in by_board)
+        writes = store.Writes(store.lock_counters(board.channel for board in by_board))
+        stored = store.read_states(
+            (board.slug, board.scope_key, _names(results)) for board, results in by_board.items()
+        )
         for board, results in by_board.items():
-            items += _store(board, results, config, counters[board.channel], bool(recorders))
+            rows = stored[board.slug, board.scope_key]
+            items += _store(board, results, rows, config, writes, bool(recorders))
+        writes.flush()
     slugs = ", ".join(board.slug for board in by_board)
     _send(items, [result for _, result in entries], config, slugs, recorders)
+
+
+def _names(results: list[Pushed]) -> list[str]:
+    """The components ``results`` push to, in first-push order."""
+    return list(dict.fromkeys(name for result in results for name in result.values))
 
 
 def _store(
     board: Board,
     results: list[Pushed],
+    rows: dict[str, ComponentState],
     config: conf.Settings,
-    counter: EventCounter,
+    writes: store.Writes,
     recording: bool,
 ) -> list[dict[str, Any]]:
-    """Apply ``results``' values in order; emit one event with every component that is due.
-    The caller holds ``counter``'s lock (the board's channel)."""
-    names = list(dict.fromkeys(name for result in results for name in result.values))
-    rows = store.read_states(board.slug, board.scope_key, names)
+    """Apply ``results``' values to the stored ``rows`` in order; queue one event with every
+    component that is due. The caller holds the lock of the board's channel."""
+    names = _names(results)
     states: dict[str, State | None] = {
         name: rows[name].state if name in rows else None for name in names
     }
@@ -221,9 +232,9 @@ def _store(
     joining = [name for name in _opened(board, rows, now) if name not in states]
     states.update((name, rows[name].state) for name in joining)
     due = [name for name in names if name not in held] + joining
-    items = _emit(board, states, due, now, config, results, counter, sent)
+    items = _emit(board, states, due, now, config, results, writes, sent)
     if held:
-        store.hold_states(rows, {name: states[name] for name in held})
+        writes.hold(rows, {name: states[name] for name in held})
         for result in results:
             result.deferred = [name for name in result.values if name in held]
         transaction.on_commit(lambda: timer.schedule(board, held))
@@ -253,10 +264,10 @@ def _emit(
     now: float,
     config: conf.Settings,
     results: list[Pushed],
-    counter: EventCounter,
+    writes: store.Writes,
     sent: dict[str, State | None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Render ``names`` once each into one message, store it and the states, and return
+    """Render ``names`` once each into one message, queue it and the states, and return
     its Pushpin item (a message over ``wire.MAX_MESSAGE_BYTES`` is split, an event each).
     A component whose ``sent`` state is known may send item actions instead of its HTML."""
     if not names:
@@ -281,9 +292,7 @@ def _emit(
     # A list push that changed nothing on screen (no actions) sends nothing, and a message
     # with no update is no event.
     messages = wire.messages(updates) if updates else []
-    ids = store.append_events(
-        board.channel, [(wire.UPDATE_EVENT, data) for data, _ in messages], counter
-    )
+    ids = writes.append(board.channel, [(wire.UPDATE_EVENT, data) for data, _ in messages])
     event_ids = {
         name: event_id
         for (_, members), event_id in zip(messages, ids, strict=True)
@@ -291,8 +300,9 @@ def _emit(
     }
     saved = {name: states[name] for name in names}
     # a state no event carried (nothing changed on screen) is as of the channel's last event
-    as_of = {name: event_ids.get(name, counter.value) for name in names}
-    store.save_states(board.slug, board.scope_key, saved, as_of, now)
+    last_id = writes.last_id(board.channel)
+    as_of = {name: event_ids.get(name, last_id) for name in names}
+    writes.save(board.slug, board.scope_key, saved, as_of, now)
     for result in results:
         for name in result.values or names:
             if name in event_ids:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import time
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ from django.utils import timezone
 from django_eventstream.models import Event, EventCounter
 from django_eventstream.storage import DjangoModelStorage
 
+from dashboards_sse.models import ComponentState
 from dashboards_sse.publish import store
 
 pytestmark = pytest.mark.django_db
@@ -93,3 +95,59 @@ def test_trim_runs_at_most_once_a_minute() -> None:
     Event.objects.update(created=timezone.now() - datetime.timedelta(hours=25))
     store.append_events("c", [("y", 2)])
     assert Event.objects.filter(channel="c").count() == 3  # not scanned again yet
+
+
+def test_writes_of_many_channels_are_a_few_queries(
+    django_assert_num_queries: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store, "_last_trim", time.monotonic())  # no trim in the count
+    store.append_events("old", [("x", 1)])
+    before = EventCounter.objects.get(name="old").updated
+    channels = ["old"] + [f"new{i}" for i in range(40)]
+    with transaction.atomic():
+        writes = store.Writes(store.lock_counters(channels))
+        for channel in channels:
+            assert writes.append(channel, [("a", 1), ("b", 2)])[-1] == writes.last_id(channel)
+            writes.save("d", channel, {"c": {"v": 1}}, {"c": writes.last_id(channel)}, 1.0)
+        with django_assert_num_queries(3):  # events, counters, states
+            writes.flush()
+
+    counters = dict(EventCounter.objects.values_list("name", "value"))
+    assert counters == {"old": 3, **{f"new{i}": 2 for i in range(40)}}
+    assert EventCounter.objects.get(name="old").updated > before
+    assert DjangoModelStorage().get_current_id("new7") == 2
+    assert [e.id for e in DjangoModelStorage().get_events("new7", 0)] == [1, 2]
+    assert [e.id for e in DjangoModelStorage().get_events("old", 1)] == [2, 3]
+    assert ComponentState.objects.get(scope="old").event_id == 3
+
+
+def test_held_states_keep_what_was_sent() -> None:
+    ComponentState.objects.create(
+        dashboard="d", scope="", component="c", state={"v": 1}, event_id=4, published_at=2.0
+    )
+    with transaction.atomic():
+        writes = store.Writes(store.lock_counters(["ch"]))
+        rows = store.read_states([("d", "", ["c"])])["d", ""]
+        writes.hold(rows, {"c": {"v": 2}})
+        writes.flush()
+
+    row = ComponentState.objects.get()
+    assert (row.state, row.pending, row.event_id, row.published_at) == ({"v": 2}, True, 4, 2.0)
+
+
+def test_read_states_of_several_boards() -> None:
+    def row(scope: str, component: str, pending: bool = False) -> ComponentState:
+        return ComponentState(
+            dashboard="d", scope=scope, component=component, state={}, pending=pending
+        )
+
+    ComponentState.objects.bulk_create(
+        [row("a", "x"), row("a", "y"), row("a", "z", pending=True), row("b", "y"), row("c", "x")]
+    )
+    found = store.read_states([("d", "a", ["x"]), ("d", "b", ["x", "y"]), ("e", "a", ["x"])])
+
+    assert {key: sorted(rows) for key, rows in found.items()} == {
+        ("d", "a"): ["x", "z"],  # y is neither asked for nor pending
+        ("d", "b"): ["y"],
+        ("e", "a"): [],
+    }
