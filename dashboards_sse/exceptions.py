@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DashboardsSSEError(Exception):
     """Base class for every error raised by dashboards_sse."""
@@ -28,10 +30,21 @@ class InvalidKey(InvalidValue):
 
 
 class PublishError(DashboardsSSEError):
-    """An update was stored but Pushpin did not accept it within the retry budget.
+    """An update was stored but Pushpin did not accept it within ``PUBLISH_TIMEOUT``.
 
     The event stays in the stream history: clients that reconnect replay it.
+    ``may_still_arrive`` says whether open streams may get it anyway: True when a request
+    reached Pushpin but no answer came in time (it may be delivering it), False when none did
+    or Pushpin refused it.
     """
+
+    def __init__(self, message: str, *, may_still_arrive: bool = False) -> None:
+        super().__init__(message)
+        self.may_still_arrive = may_still_arrive
+
+    def __reduce__(self) -> Any:
+        # Picklable with its details: Celery stores a task's exception in its result backend.
+        return _rebuild, (type(self), (str(self),), {"may_still_arrive": self.may_still_arrive})
 
 
 class PartialPublishError(PublishError):
@@ -43,13 +56,28 @@ class PartialPublishError(PublishError):
     the update twice to everybody else, so Celery's tasks do not retry this error.
     """
 
-    def __init__(self, message: str, accepted: list[str], failed: dict[str, str]) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str,
+        accepted: list[str],
+        failed: dict[str, str],
+        *,
+        may_still_arrive: bool = False,
+    ) -> None:
+        super().__init__(message, may_still_arrive=may_still_arrive)
         self.accepted = accepted  # publish URLs that accepted the update
         self.failed = failed  # publish URL -> what went wrong
 
-    def __reduce__(
-        self,
-    ) -> tuple[type[PartialPublishError], tuple[str, list[str], dict[str, str]]]:
-        # Picklable with its details: Celery stores a task's exception in its result backend.
-        return type(self), (str(self), self.accepted, self.failed)
+    def __reduce__(self) -> Any:
+        return (
+            _rebuild,
+            (
+                type(self),
+                (str(self), self.accepted, self.failed),
+                {"may_still_arrive": self.may_still_arrive},
+            ),
+        )
+
+
+def _rebuild(cls: type[PublishError], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    return cls(*args, **kwargs)

@@ -17,7 +17,7 @@ import os
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, NamedTuple
 
 import jwt
 import requests
@@ -45,6 +45,19 @@ _down: set[str] = set()
 # goes out in several POSTs, in order, none over this.
 MAX_BODY_BYTES = 512 * 1024
 STORED = "The update is stored: clients replay it when they reconnect."
+MAY_ARRIVE = (
+    "It may still reach open streams: a request got to Pushpin, which did not answer in time."
+)
+NOT_LIVE = "Open streams did not get it live."
+# The shortest timeout of a request, even with no budget left (the last attempt's).
+MIN_REQUEST_TIMEOUT = 0.01
+
+
+class Problem(NamedTuple):
+    """What went wrong delivering to one proxy."""
+
+    text: str
+    may_have_arrived: bool  # a request reached the proxy, whose answer never came
 # A JWT for a proxy with control_iss is valid this long (gripcontrol's choice too).
 JWT_LIFETIME = 3600
 
@@ -90,7 +103,11 @@ def publish_items(items: list[dict[str, Any]], config: Settings) -> None:
     if len(config.proxies) == 1:
         problem = _deliver(config.proxies[0], bodies, config, deadline)
         if problem:
-            raise PublishError(f"{problem} {STORED}")
+            may_arrive = problem.may_have_arrived
+            raise PublishError(
+                f"{problem.text} {STORED} {MAY_ARRIVE if may_arrive else NOT_LIVE}",
+                may_still_arrive=may_arrive,
+            )
         return
     first, *others = config.proxies
     futures = [_get_pool().submit(_deliver, proxy, bodies, config, deadline) for proxy in others]
@@ -103,16 +120,22 @@ def publish_items(items: list[dict[str, Any]], config: Settings) -> None:
     if not failed:
         return
     accepted = [url for url, problem in outcome.items() if not problem]
-    details = " ".join(failed.values())
+    details = " ".join(problem.text for problem in failed.values())
+    may_arrive = any(problem.may_have_arrived for problem in failed.values())
     if not accepted:
-        raise PublishError(f"No GRIP proxy accepted the update. {details} {STORED}")
+        raise PublishError(
+            f"No GRIP proxy accepted the update. {details} {STORED} "
+            + (MAY_ARRIVE if may_arrive else NOT_LIVE),
+            may_still_arrive=may_arrive,
+        )
     raise PartialPublishError(
         f"{len(failed)} of {len(config.proxies)} GRIP proxies did not accept the update "
         f"({len(accepted)} did: {', '.join(accepted)}). {details} The update is stored: "
         "viewers on those proxies get it with the next update they accept on this channel, "
         "or when they reconnect.",
         accepted,
-        failed,
+        {url: problem.text for url, problem in failed.items()},
+        may_still_arrive=may_arrive,
     )
 
 
@@ -130,45 +153,73 @@ def _bodies(items: list[dict[str, Any]]) -> Iterator[bytes]:
     yield b'{"items":[' + b",".join(chunk) + b"]}"
 
 
-def _deliver(proxy: GripProxy, bodies: list[bytes], config: Settings, deadline: float) -> str:
-    """Send ``bodies`` to one proxy, in order; return what went wrong, or "" when accepted."""
+def _deliver(
+    proxy: GripProxy, bodies: list[bytes], config: Settings, deadline: float
+) -> Problem | None:
+    """Send ``bodies`` to one proxy, in order; return what went wrong, or None when accepted."""
     url = proxy.publish_url
     down = len(config.proxies) > 1 and url in _down
-    for body in bodies:
+    for index, body in enumerate(bodies):
         problem = _post(proxy, body, config, time.monotonic() if down else deadline)
         if problem:
             _down.add(url)
+            text = problem.text
             if down:
-                problem += " It failed the previous publish too: tried once, not retried."
-            return problem
+                text += " It failed the previous publish too: tried once, not retried."
+            # the bodies before this one were accepted: some of the update arrives anyway
+            return Problem(text, problem.may_have_arrived or index > 0)
     _down.discard(url)
-    return ""
+    return None
 
 
-def _post(proxy: GripProxy, body: bytes, config: Settings, deadline: float) -> str:
+def _post(proxy: GripProxy, body: bytes, config: Settings, deadline: float) -> Problem | None:
+    """POST one body until accepted or ``deadline``: every request's timeout ends by then, so
+    PUBLISH_TIMEOUT bounds a push (give or take MIN_REQUEST_TIMEOUT)."""
     url = proxy.publish_url
     headers = {"Content-Type": "application/json", **auth_headers(proxy)}
     delay = 0.05
     attempts = 0
+    may_have_arrived = False
     while True:
         attempts += 1
+        timeout = min(
+            config.publish_request_timeout,
+            max(deadline - time.monotonic(), MIN_REQUEST_TIMEOUT),
+        )
         try:
-            response = _get_session(url).post(
-                url, data=body, headers=headers, timeout=config.publish_request_timeout
-            )
+            response = _get_session(url).post(url, data=body, headers=headers, timeout=timeout)
         except requests.RequestException as exc:
             problem = f"{type(exc).__name__}: {exc}"
+            # Sent, but no answer: Pushpin may be publishing it (frozen, overloaded). A refused
+            # or timed-out connect never carried it.
+            may_have_arrived |= not isinstance(exc, requests.ConnectTimeout) and not _refused(
+                exc
+            )
         else:
             if response.status_code == 200:
-                return ""
+                return None
             problem = f"HTTP {response.status_code}: {response.text.strip()[:200]}"
             if response.status_code < 500:
-                return f"Pushpin at {url} refused the update ({problem})."
+                return Problem(f"Pushpin at {url} refused the update ({problem}).", False)
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            return (
+            return Problem(
                 f"Pushpin at {url} did not accept the update after {attempts} attempt(s) in "
-                f"{config.publish_timeout:g}s ({problem})."
+                f"{config.publish_timeout:g}s ({problem}).",
+                may_have_arrived,
             )
         time.sleep(min(delay, remaining))  # the last attempt lands at the deadline
         delay = min(delay * 2, 1.0)
+
+
+def _refused(exc: requests.RequestException) -> bool:
+    """Whether the connection itself failed (refused, unreachable, name unknown)."""
+    if not isinstance(exc, requests.ConnectionError) or isinstance(exc, requests.ReadTimeout):
+        return False
+    reason = exc.args[0] if exc.args else None
+    # urllib3 wraps a failed connect in MaxRetryError(reason=NewConnectionError(...))
+    return type(getattr(reason, "reason", reason)).__name__ in {
+        "NewConnectionError",
+        "NameResolutionError",
+        "ConnectTimeoutError",
+    }

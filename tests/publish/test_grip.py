@@ -4,6 +4,8 @@ import base64
 import dataclasses
 import json
 import os
+import pickle
+import socket
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -68,6 +70,54 @@ def test_connection_refused_retried_until_timeout(closed_port: int) -> None:
     assert "The update is stored" in message
     attempts = int(message.split(" after ")[1].split(" attempt")[0])
     assert attempts > 1
+
+
+@pytest.fixture
+def frozen_port() -> Iterator[int]:
+    """A loopback port that accepts connections (the kernel does) but never answers: a
+    Pushpin stopped with SIGSTOP."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(16)
+        yield int(sock.getsockname()[1])
+
+
+def test_publish_timeout_bounds_the_push_with_pushpin_frozen(frozen_port: int) -> None:
+    frozen = dataclasses.replace(
+        config(f"http://127.0.0.1:{frozen_port}", timeout=0.5), publish_request_timeout=2.0
+    )
+    started = time.monotonic()
+    with pytest.raises(PublishError) as info:
+        grip.publish_items(ITEMS, frozen)
+    elapsed = time.monotonic() - started
+    assert 0.45 <= elapsed < 0.65  # not the request's own 2 s
+    assert info.value.may_still_arrive
+    assert "ReadTimeout" in str(info.value)
+    assert "It may still reach open streams" in str(info.value)
+
+
+def test_a_refused_connection_says_the_update_did_not_go_out_live(closed_port: int) -> None:
+    with pytest.raises(PublishError) as info:
+        grip.publish_items(ITEMS, config(f"http://127.0.0.1:{closed_port}", timeout=0.1))
+    assert not info.value.may_still_arrive
+    assert str(info.value).endswith("Open streams did not get it live.")
+
+
+def test_publish_errors_pickle_with_their_details() -> None:
+    error = PublishError("lost in transit", may_still_arrive=True)
+    copy = pickle.loads(pickle.dumps(error))
+    assert (type(copy), str(copy), copy.may_still_arrive) == (
+        PublishError,
+        "lost in transit",
+        True,
+    )
+    partial = PartialPublishError("half", ["http://a"], {"http://b": "x"}, may_still_arrive=True)
+    copy = pickle.loads(pickle.dumps(partial))
+    assert (copy.accepted, copy.failed, copy.may_still_arrive) == (
+        ["http://a"],
+        {"http://b": "x"},
+        True,
+    )
 
 
 def test_client_error_not_retried(publish_server: PublishServer) -> None:
