@@ -140,6 +140,11 @@ class Dashboard:
         return cls.scope is not None
 
     @classmethod
+    def is_public(cls) -> bool:
+        """Whether anyone may view it (no rule, not per user): its streams need no user."""
+        return cls.permission is None and cls.scope != scopes.USER
+
+    @classmethod
     def for_(cls, obj: Any) -> ScopedDashboard:
         """The stream of one object (or key) of a scoped dashboard: push to it, render it."""
         where = f"dashboard {cls.slug!r}"
@@ -331,6 +336,9 @@ class ScopedDashboard:
 
     def element_id(self, component: Component) -> str:
         return f"{component.element_id}-{self.scope_key}"
+
+    def is_public(self) -> bool:
+        return self.dashboard.is_public()
 
     def user_can_view(self, user: User | None) -> bool:
         """The dashboard's rule for this object; on ``scope = "user"`` only that user."""

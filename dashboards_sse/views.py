@@ -1,19 +1,15 @@
 """The dashboard page and its stream.
 
 The stream is answered one of three ways: a request that came through Pushpin (verified
-``Grip-Sig``) gets GRIP hold instructions from django-eventstream and Django is done at once;
+``Grip-Sig``) gets GRIP hold instructions (hold.py) and Django is done at once;
 a direct request gets 403 when Pushpin is required (the default with ``GRIP_URL``), otherwise
 Django streams it itself (embedded mode).
 """
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
-import jwt
-from asgiref.sync import sync_to_async
-from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.handlers.asgi import ASGIRequest
@@ -28,13 +24,14 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render
-from django_eventstream.views import events
 
+from . import hold
 from .channels import current_user
 from .conf import get_settings
-from .dashboard import ScopedDashboard, Target, get_dashboard, get_target, resolved
+from .dashboard import ScopedDashboard, Target, get_dashboard, get_target
 from .embedded import EmbeddedStream
 from .exceptions import InvalidKey, UnknownDashboard, UnknownScope
+from .publish import wire
 from .resume import InvalidEventId, parse_last_event_id
 from .scopes import USER
 
@@ -85,33 +82,12 @@ def _text(response_class: type[HttpResponse], message: str) -> HttpResponse:
     return response_class(message + "\n", content_type="text/plain; charset=utf-8")
 
 
-# How long Pushpin holds a stream before asking Django for its next link, in seconds. Without
-# one Pushpin asks every 120 s, through a handler limiter of 10 a second (Pushpin 1.36): from
-# ~1,200 held streams of different channels on, the refreshes queue and so do the streams'
-# updates (bench/scoped.py measured 64 % of deliveries lost at 5,000 viewers of 1,000 scopes,
-# and none with a timeout). Below the 1 h lifetime of django-eventstream's es-meta token, and
-# spread so that streams opened together are not refreshed together.
-NEXT_LINK_TIMEOUT = (1200, 1800)
-
-
-def _hold(request: HttpRequest, target: Target) -> HttpResponseBase:
-    """django-eventstream's GRIP answer; its channel check reuses the resolved target, and
-    its next link gets a (spread) timeout."""
-    with resolved(target):
-        response: HttpResponseBase = events(request, channels=[target.channel])
-    instruct = getattr(getattr(request, "grip", None), "instruct", None)
-    if instruct is not None and instruct.next_link and not instruct.next_link_timeout:
-        instruct.next_link_timeout = random.randint(*NEXT_LINK_TIMEOUT)
-    return response
-
-
-def valid_es_meta(token: str) -> bool:
-    """Whether django-eventstream's ``es-meta`` token is its own, unexpired (it would raise)."""
-    try:
-        jwt.decode(token, settings.SECRET_KEY.encode(), algorithms=["HS256"])
-    except jwt.PyJWTError:
-        return False
-    return True
+def _still_allowed(target: Target, viewer: str) -> bool:
+    """Whether the viewer of a Pushpin follow-up request may still view ``target``: a public
+    dashboard needs no user, others the user as the database has them now."""
+    if target.is_public():
+        return True
+    return target.user_can_view(current_user(None if viewer == hold.ANONYMOUS else viewer))
 
 
 def _stream_user(request: HttpRequest) -> Any:
@@ -119,12 +95,12 @@ def _stream_user(request: HttpRequest) -> Any:
     return user if user is not None and user.is_authenticated else None
 
 
-async def dashboard_stream(
-    request: HttpRequest, slug: str, key: str | None = None
-) -> HttpResponseBase:
-    user = await sync_to_async(_stream_user)(request)
+def dashboard_stream(request: HttpRequest, slug: str, key: str | None = None) -> HttpResponseBase:
+    """A sync view: under ASGI its whole answer is one hop to Django's sync thread (an async
+    view took one per lookup); an embedded stream is still served asynchronously."""
+    user = _stream_user(request)
     try:
-        dashboard = await sync_to_async(_find)(slug, key, user)
+        dashboard = _find(slug, key, user)
     except NotFound as exc:
         if key is not None and user is None:  # an anonymous user learns nothing of objects
             return _text(HttpResponseForbidden, f"You may not view the dashboard {slug!r}.")
@@ -149,17 +125,28 @@ async def dashboard_stream(
         return _text(HttpResponseBadRequest, str(exc))
 
     if request.GET.get("es-meta"):
-        # Pushpin's follow-up requests carry the user in a token django-eventstream signed;
-        # it re-applies the permission with that user (see channels.py). A bad token is 400.
-        if not proxied or not valid_es_meta(request.GET["es-meta"]):
-            return _text(HttpResponseBadRequest, "Invalid or expired es-meta token.")
-        user = None
-    elif not await sync_to_async(dashboard.user_can_view)(user):
+        # Pushpin's follow-up requests (next link, recovery) carry the viewer in a token
+        # hold.py signed; the permission is applied again to them, as the database has them.
+        if not proxied:
+            return _text(HttpResponseBadRequest, "Invalid es-meta token: not from Pushpin.")
+        try:
+            viewer = hold.read_es_meta(request.GET["es-meta"], dashboard.channel)
+        except hold.EsMetaError as exc:
+            return _text(HttpResponseBadRequest, str(exc))
+        if not _still_allowed(dashboard, viewer):
+            text = f"Access to the dashboard {slug!r} was revoked."
+            return HttpResponse(
+                wire.forbidden_event(text, [dashboard.channel]), content_type="text/event-stream"
+            )
+        if request.GET.get("recover") == "true":
+            last_id = hold.recovered_id(request, dashboard.channel, config.grip_prefix)
+    elif not dashboard.user_can_view(user):
         return _text(HttpResponseForbidden, f"You may not view the dashboard {slug!r}.")
+    else:
+        viewer = hold.user_id(user)
 
     if proxied:
-        response: HttpResponseBase = await sync_to_async(_hold)(request, dashboard)
-        return response
+        return hold.answer(request, dashboard.channel, last_id, viewer, config.grip_prefix)
 
     stream = EmbeddedStream(
         dashboard.channel,

@@ -370,7 +370,8 @@ def test_process_publish_failed(database: Path, publish_server: PublishServer) -
     assert completed.returncode == 1
     assert completed.stderr == (
         f"CommandError: Pushpin at {publish_server.url}/publish/ refused the update "
-        "(HTTP 400: ). The update is stored: clients replay it when they reconnect.\n"
+        "(HTTP 400: ). The update is stored: clients replay it when they reconnect. "
+        "Open streams did not get it live.\n"
     )
     assert len(publish_server.requests) == 1
     assert stored(database, "cpu")["value"] == 5

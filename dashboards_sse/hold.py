@@ -1,0 +1,170 @@
+"""The GRIP answer to a stream request that came through Pushpin: all Django does per viewer.
+
+Pushpin holds the connection; Django answers once with instructions — hold it as a stream on
+the dashboard's channel from this event id, send keep-alives, ask again at the next link — and
+the events the client missed. This is django-eventstream's answer (``to_grip_response``): its
+channel names and filters, composite ids, ``es-meta`` token and replay, so its storage, its
+per-user channel (revocation) and Pushpin's recovery requests work unchanged. Without what it
+adds to a connect (``python -m bench.micro connect`` measures both): up to three storage
+queries where one does (the replay reads from the client's id on; the counter only when there
+is none), its own request parsing and user lookup (the view has done both), and 2 KB of
+padding per connect for browsers without EventSource.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from typing import TYPE_CHECKING, Any, NamedTuple
+from urllib.parse import quote
+
+import jwt
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django_eventstream.models import Event, EventCounter
+from django_eventstream.utils import add_default_headers, build_id_escape, sse_encode_event
+from django_grip import Channel
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+# Events replayed in one answer; more and the answer is not held: Pushpin sends it and asks the
+# next link (from the last one sent) at once. django-eventstream's limit.
+REPLAY_LIMIT = 100
+# How long an es-meta token (the user and channel of Pushpin's follow-up requests) is valid:
+# django-eventstream's hour. Every next link renews it.
+ES_META_LIFETIME = 3600
+KEEP_ALIVE = "event: keep-alive\ndata:\n\n"
+KEEP_ALIVE_SECONDS = 20
+# How long Pushpin holds a stream before asking Django for its next link, in seconds. Without
+# one Pushpin asks every 120 s, through a handler limiter of 10 a second (Pushpin 1.36): from
+# ~1,200 held streams of different channels on, the refreshes queue and so do the streams'
+# updates (bench/scoped.py measured 64 % of deliveries lost at 5,000 viewers of 1,000 scopes,
+# and none with a timeout). Below the lifetime of the es-meta token, and spread so that streams
+# opened together are not refreshed together.
+NEXT_LINK_TIMEOUT = (1200, 1800)
+ANONYMOUS = "anonymous"
+
+
+class Replay(NamedTuple):
+    """What a stream gets first: the stored events after the client's id (its newest id, if
+    it sent none), whether that id is gone from the history, and whether there is more."""
+
+    events: list[tuple[int, str, Any]]  # (id, type, data)
+    last_id: int  # the id the stream holds from: the last event sent (or the start)
+    reset: bool  # the client's id is no longer stored: its page may be stale
+    more: bool
+
+
+class EsMetaError(ValueError):
+    """An ``es-meta`` token that is not ours, has expired or names another stream."""
+
+
+def user_id(user: AbstractBaseUser | AnonymousUser | None) -> str:
+    """How the answer names a viewer (django-eventstream's: the pk, or ``anonymous``)."""
+    return str(user.pk) if user is not None and user.is_authenticated else ANONYMOUS
+
+
+def read_es_meta(token: str, channel: str) -> str:
+    """The viewer a Pushpin follow-up request is for (as ``user_id`` names them), from the
+    token this module put in its next link. Raises EsMetaError."""
+    try:
+        claims = jwt.decode(token, settings.SECRET_KEY.encode(), algorithms=["HS256"])
+    except jwt.PyJWTError as exc:
+        raise EsMetaError(f"Invalid or expired es-meta token ({exc}).") from None
+    if claims.get("channels") != [channel] or not isinstance(claims.get("user"), str):
+        raise EsMetaError("The es-meta token is for another stream.")
+    viewer: str = claims["user"]
+    return viewer
+
+
+def replay(channel: str, start: int | None) -> Replay:
+    """The events of ``channel`` after ``start`` (the client's last id), in one query; with
+    no ``start`` none, from the channel's newest id (a second query only then, or when
+    ``start`` is not stored)."""
+    if start is None:
+        return Replay([], _current_id(channel), False, False)
+    rows = list(
+        Event.objects.filter(channel=channel, eid__gte=start)
+        .order_by("eid")
+        .values_list("eid", "type", "data")[: REPLAY_LIMIT + 2]
+    )
+    if not rows or rows[0][0] != start:
+        # Not stored (trimmed, or a client ahead of this database): from the newest id, with
+        # a reset when that is not where the client is.
+        current = _current_id(channel)
+        return Replay([], current, current != start, False)
+    events = [(eid, kind, json.loads(data)) for eid, kind, data in rows[1:]]
+    more = len(events) > REPLAY_LIMIT
+    events = events[:REPLAY_LIMIT]
+    return Replay(events, events[-1][0] if events else start, False, more)
+
+
+def _current_id(channel: str) -> int:
+    value = EventCounter.objects.filter(name=channel).values_list("value", flat=True).first()
+    return int(value or 0)
+
+
+def recovered_id(request: HttpRequest, channel: str, prefix: str) -> int | None:
+    """On Pushpin's recovery request, the id it last delivered on ``channel`` (its
+    ``Grip-Last``), None when it names none."""
+    last = getattr(request.grip, "last", None) or {}  # type: ignore[attr-defined]
+    name = f"events-{quote(channel)}"
+    value = last.get(prefix + name) or last.get(name) or ""
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
+def answer(
+    request: HttpRequest, channel: str, start: int | None, viewer: str, prefix: str = ""
+) -> HttpResponse:
+    """The GRIP answer for ``viewer`` to hold ``channel`` from ``start`` (the client's last
+    id: its Last-Event-ID, or on a recovery request the id Pushpin last delivered).
+    ``prefix`` is GRIP_PREFIX, which django_grip puts before the channel names it sends."""
+    found = replay(channel, start)
+    quoted = quote(channel)
+    stream_id = f"{quoted}:{found.last_id}"
+    is_next = request.GET.get("link") == "next"
+    body = "" if is_next else "event: stream-open\ndata:\n\n"
+    if found.reset:
+        body += sse_encode_event(
+            "stream-reset", {"channels": [channel]}, event_id=stream_id, json_encode=True
+        )
+    for eid, kind, data in found.events:
+        body += sse_encode_event(kind, data, event_id=f"{quoted}:{eid}", escape=True)
+    response = HttpResponse(body, content_type="text/event-stream")
+    add_default_headers(response, request=request)
+
+    params = request.GET.copy()
+    params["link"] = "next"
+    if found.more:  # not held: Pushpin asks for the rest at once
+        params["lastEventId"] = stream_id
+        params.pop("recover", None)
+    else:
+        params["recover"] = "true"
+        params.pop("lastEventId", None)
+    claims = {
+        "iss": "es",
+        "exp": int(time.time()) + ES_META_LIFETIME,
+        "channels": [channel],
+        "user": viewer,
+    }
+    params["es-meta"] = jwt.encode(claims, settings.SECRET_KEY.encode(), algorithm="HS256")
+
+    instruct = request.grip.start_instruct()  # type: ignore[attr-defined]
+    instruct.set_next_link(
+        f"{request.path}?{params.urlencode()}",
+        timeout=None if found.more else random.randint(*NEXT_LINK_TIMEOUT),
+    )
+    events_channel = Channel(f"events-{quoted}", prev_id=str(found.last_id))
+    events_channel.filters += ["build-id", "skip-users"]
+    user_channel = Channel(f"user-{viewer}")
+    user_channel.filters.append("require-sub")
+    instruct.add_channels([events_channel, user_channel])
+    if not found.more:
+        instruct.set_hold_stream()
+    # Pushpin fills in the channel's id under its full (prefixed) name
+    instruct.meta["id_format"] = f"{build_id_escape(quoted)}:%({prefix}events-{quoted})s"
+    instruct.meta["user"] = viewer
+    instruct.set_keep_alive(KEEP_ALIVE, KEEP_ALIVE_SECONDS)
+    return response
