@@ -3,6 +3,10 @@
   python -m bench.micro throughput --seconds S   component updates/s of ONE publisher process
                                                  through push() to the running Pushpin + DB
   python -m bench.micro render --count N         Stat.render(state) time per call
+  python -m bench.micro connect --count N --repeats R [--out DIR]
+                                                 Django CPU per stream connect at the ASGI app
+                                                 (ours public, ours with a session login, raw
+                                                 django-eventstream), interleaved blocks
 
 Each prints one JSON object on stdout.
 """
@@ -13,7 +17,9 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
 from typing import Any
@@ -106,21 +112,171 @@ def render(count: int) -> dict[str, Any]:
     }
 
 
+CONNECT_VARIANTS = ("ours, public", "ours, session login", "raw django-eventstream view")
+
+
+def connect(count: int, repeats: int) -> dict[str, Any]:
+    """Django CPU per new viewer: the GRIP answer to a Pushpin-signed stream request, sent to
+    the ASGI application in this process (no network, no Pushpin), ``count`` connects per block,
+    the variants' blocks interleaved ``repeats`` times. Each request resumes from the newest id
+    (the page's, as our client does). CPU is the process's (every thread: Django runs sync
+    code in a worker thread)."""
+    import asyncio
+
+    import jwt
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.core.asgi import get_asgi_application
+    from django.core.management import call_command
+
+    from dashboards_sse import push
+    from dashboards_sse.testing import capture_pushes
+
+    call_command("migrate", verbosity=0)
+    with capture_pushes():  # stored as usual, nothing published (there is no Pushpin)
+        for _ in range(3):
+            push("load.load", value=1)
+        push("load.private", value=1)
+        last_id = push("load.load", value=2).event_id
+    user = get_user_model().objects.create_user("viewer")
+    session = SessionStore()
+    session["_auth_user_id"] = str(user.pk)
+    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_hash"] = user.get_session_auth_hash()
+    session.create()
+    key = settings.GRIP_URL.split("key=", 1)[1]
+    app = get_asgi_application()
+    query = f"lastEventId=dashboard.load.load:{last_id}".encode()
+    requests = {
+        CONNECT_VARIANTS[0]: ("/dashboards/load.load/stream/", query, b""),
+        CONNECT_VARIANTS[1]: (
+            "/dashboards/load.private/stream/",
+            b"",
+            f"sessionid={session.session_key}".encode(),
+        ),
+        CONNECT_VARIANTS[2]: ("/bench/raw/stream/", query, b""),
+    }
+
+    async def one(path: str, query_string: bytes, cookie: bytes) -> None:
+        signature = jwt.encode(
+            {"iss": "pushpin", "exp": int(time.time()) + 3600}, key, algorithm="HS256"
+        )
+        headers = [(b"host", b"127.0.0.1"), (b"grip-sig", signature.encode())]
+        if cookie:
+            headers.append((b"cookie", cookie))
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": query_string,
+            "root_path": "",
+            "headers": headers,
+            "client": ("127.0.0.1", 50000),
+            "server": ("127.0.0.1", 8000),
+        }
+        received = False
+        sent: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            nonlocal received
+            if not received:
+                received = True
+                return {"type": "http.request", "body": b"", "more_body": False}
+            await asyncio.Event().wait()  # never disconnects
+            raise AssertionError
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        await app(scope, receive, send)
+        start = sent[0]
+        if start["status"] != 200 or (b"Grip-Hold", b"stream") not in start["headers"]:
+            raise RuntimeError(f"{path}: not a GRIP hold: {start}")
+
+    async def block(variant: str) -> float:
+        cpu = cpu_now()
+        for _ in range(count):
+            await one(*requests[variant])
+        return (cpu_now() - cpu) / count * 1000
+
+    blocks: dict[str, list[float]] = {variant: [] for variant in CONNECT_VARIANTS}
+    for variant in CONNECT_VARIANTS:  # warm-up
+        asyncio.run(block(variant))
+    for _ in range(repeats):
+        for variant in CONNECT_VARIANTS:
+            blocks[variant].append(round(asyncio.run(block(variant)), 3))
+    medians = {variant: statistics.median(ms) for variant, ms in blocks.items()}
+    raw = medians[CONNECT_VARIANTS[2]]
+    return {
+        "what": "connect",
+        "count": count,
+        "repeats": repeats,
+        "middleware": list(settings.MIDDLEWARE),
+        "cpu_ms_per_connect_median": medians,
+        "cpu_ms_per_connect_blocks": blocks,
+        "ratio_to_raw": {variant: round(ms / raw, 3) for variant, ms in medians.items()},
+    }
+
+
+def connect_report(result: dict[str, Any]) -> str:
+    medians = result["cpu_ms_per_connect_median"]
+    lines = [
+        f"# Django CPU per stream connect ({time.strftime('%Y-%m-%d')})",
+        "",
+        f"`python -m bench.micro connect --count {result['count']} --repeats "
+        f"{result['repeats']}`: Pushpin-signed stream requests sent to the ASGI application in "
+        "one process (no network, no Pushpin: Django's part of a connect), one at a time; "
+        f"blocks of {result['count']} connects per variant, interleaved, {result['repeats']} "
+        "repeats, median of blocks; CPU of the whole process (every thread). Middleware: "
+        + ", ".join(f"`{name.rsplit('.', 1)[-1]}`" for name in result["middleware"])
+        + ".",
+        "",
+        "| variant | CPU ms per connect (median) | blocks | vs raw |",
+        "|---|--:|---|--:|",
+    ]
+    for variant, ms in medians.items():
+        blocks = ", ".join(f"{b:.2f}" for b in result["cpu_ms_per_connect_blocks"][variant])
+        lines.append(
+            f"| {variant} | **{ms:.2f}** | {blocks} | {result['ratio_to_raw'][variant]:.2f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.micro")
-    parser.add_argument("what", choices=("throughput", "render"))
+    parser.add_argument("what", choices=("throughput", "render", "connect"))
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--repeats", type=int, default=1)
-    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--count", type=int, default=None)
+    parser.add_argument("--out", help="connect: write <date>-connect.json and .md here")
     args = parser.parse_args()
     import django
 
+    if args.what == "connect":
+        # its own database and a GRIP key (nothing is published: the requests only connect)
+        scratch = tempfile.mkdtemp(prefix="dsse-bench-connect-")
+        os.environ["BENCH_DB"] = os.path.join(scratch, "db.sqlite3")
+        os.environ["BENCH_GRIP_URL"] = "http://127.0.0.1:9/?key=" + "b" * 48
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.project.settings")
     django.setup()
     if args.what == "throughput":
         result = throughput(args.seconds, args.repeats)
+    elif args.what == "render":
+        result = render(args.count or 10_000)
     else:
-        result = render(args.count)
+        result = connect(args.count or 300, max(args.repeats, 1))
+        if args.out:
+            stem = os.path.join(args.out, time.strftime("%Y-%m-%d") + "-connect")
+            with open(stem + ".json", "w") as out:
+                json.dump(result, out, indent=1)
+            with open(stem + ".md", "w") as out:
+                out.write(connect_report(result))
+        shutil.rmtree(scratch, ignore_errors=True)
     print(json.dumps(result), flush=True)
 
 

@@ -22,6 +22,16 @@ class Load(Dashboard):
     value = Stat(label="Sequence")
 
 
+class Private(Dashboard):
+    """Load's twin behind a login (bench/micro.py connect: a stream with a session)."""
+
+    slug = "load.private"
+    title = "Load (login)"
+    permission = "login"
+
+    value = Stat(label="Sequence")
+
+
 class Wide(Dashboard):
     slug = "load.wide"
     title = "Wide"

@@ -8,5 +8,6 @@ from . import views
 urlpatterns = [
     path("dashboards/", include("dashboards_sse.urls")),
     path("bench/fragment/", views.fragment),
+    path("bench/raw/stream/", views.raw_stream),
     path("bench/redis/stream/", views.redis_stream),
 ]

@@ -6,8 +6,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django_eventstream.utils import sse_encode_event
+from django_eventstream.views import events
 
 from dashboards_sse.models import ComponentState
 
@@ -20,6 +21,13 @@ REDIS_MAX_CONNECTIONS = 60_000
 PREAMBLE = ":" + " " * 2048 + "\n\nevent: stream-open\ndata:\n\n"
 
 _redis_pool: Any = None
+
+
+def raw_stream(request: HttpRequest) -> HttpResponseBase:
+    """The raw stack's stream: django-eventstream's own view on Load's channel (bench/micro.py
+    connect measures it side by side with ours)."""
+    response: HttpResponseBase = events(request, channels=[Load.channel])
+    return response
 
 
 def fragment(request: HttpRequest) -> HttpResponse:
