@@ -3,7 +3,8 @@
 Events are read from django-eventstream's storage, so pushes from any process arrive (its own
 in-memory listeners only see pushes made inside the serving process). Under ASGI a stream is a
 coroutine; under WSGI (``runserver``) it holds one thread per viewer. Each viewer polls the
-database: for real audiences run Pushpin, which holds connections without Django.
+database: for real audiences run Pushpin, which holds connections without Django. A stream
+ends when the server is asked to stop (``shutdown.py``: uvicorn would otherwise wait for it).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django_eventstream.models import Event as StoredEvent
 from django_eventstream.storage import EventDoesNotExist
 from django_eventstream.utils import get_storage, make_id, sse_encode_event
 
+from . import shutdown
 from .conf import Settings
 from .publish.wire import forbidden_event
 
@@ -86,8 +88,9 @@ class EmbeddedStream:
         return body, False
 
     def __iter__(self) -> Iterator[str]:
+        shutdown.watch_signals()
         yield PREAMBLE
-        while True:
+        while not shutdown.requested():
             body, stop = self.step()
             if body:
                 yield body
@@ -97,9 +100,10 @@ class EmbeddedStream:
                 time.sleep(self.config.embedded_poll_interval)
 
     async def __aiter__(self) -> AsyncIterator[str]:
+        shutdown.watch_signals()
         step = sync_to_async(self.step)
         yield PREAMBLE
-        while True:
+        while not shutdown.requested():
             body, stop = await step()
             if body:
                 yield body

@@ -150,6 +150,17 @@ class SSEClient:
             self.pending = expand(self.events(timeout=deadline - time.monotonic()))
         raise AssertionError(f"no {event_type!r} event containing {contains!r}; saw {seen}")
 
+    def wait_closed(self, timeout: float = 10) -> bool:
+        """Read until the server closes the connection (True) or ``timeout`` passes (False);
+        what was read stays in ``raw``."""
+        deadline = time.monotonic() + timeout
+        try:
+            while self._recv(deadline):
+                pass
+        except ConnectionError:
+            return True
+        return False
+
     def close(self) -> None:
         self.sock.close()
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -10,7 +11,7 @@ from asgiref.sync import async_to_sync
 from django.utils import timezone
 from django_eventstream.models import Event
 
-from dashboards_sse import embedded, push
+from dashboards_sse import embedded, push, shutdown
 from dashboards_sse.conf import Settings, get_settings
 from dashboards_sse.embedded import KEEP_ALIVE, PREAMBLE, EmbeddedStream
 from dashboards_sse.publish import wire
@@ -176,3 +177,41 @@ def test_idle_client_gets_next_event_after_trim() -> None:
     following = push("testapp.ops", cpu=2).event_ids["cpu"]  # trims the old events
     body, _ = live.step()
     assert body.startswith(f"event: dsse-update\nid: {CHANNEL}:{following}\n")
+
+
+@pytest.fixture
+def stop_requested(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """This process's shutdown flag, fresh and unset (set it to ask the server to stop)."""
+    flag = threading.Event()
+    monkeypatch.setattr(shutdown, "_requested", flag)
+    return flag
+
+
+def test_iterate_sync_ends_on_shutdown(stop_requested: threading.Event) -> None:
+    chunks = iter(stream(None))
+    assert next(chunks) == PREAMBLE
+    stop_requested.set()
+    assert list(chunks) == []
+
+
+def test_iterate_async_ends_on_shutdown(stop_requested: threading.Event) -> None:
+    async def collect() -> list[str]:
+        received = []
+        async for chunk in stream(None):
+            received.append(chunk)
+            stop_requested.set()  # the server is asked to stop once the stream is open
+        return received
+
+    assert async_to_sync(collect)() == [PREAMBLE]
+
+
+def test_iterate_ends_on_shutdown_while_idle(stop_requested: threading.Event) -> None:
+    live = EmbeddedStream(
+        CHANNEL, None, dataclasses.replace(config(), embedded_poll_interval=0.05), lambda: True
+    )
+    chunks = iter(live)
+    assert next(chunks) == PREAMBLE
+    threading.Timer(0.3, stop_requested.set).start()
+    started = time.monotonic()
+    assert list(chunks) == []  # polled an idle channel until then
+    assert 0.25 <= time.monotonic() - started < 2
