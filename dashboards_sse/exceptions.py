@@ -53,3 +53,7 @@ class PartialPublishError(PublishError):
     ) -> tuple[type[PartialPublishError], tuple[str, list[str], dict[str, str]]]:
         # Picklable with its details: Celery stores a task's exception in its result backend.
         return type(self), (str(self), self.accepted, self.failed)
+
+
+class PushpinConfigError(DashboardsSSEError, ValueError):
+    """A Pushpin setting (address, port, run dir, signing key) that our config cannot use."""
