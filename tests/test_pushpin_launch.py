@@ -8,6 +8,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -123,9 +124,16 @@ def test_missing_pushpin_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch)
 
 def sleeper(argv0: str, *args: str) -> subprocess.Popen[bytes]:
     """A process whose command line is ``argv0 -c ... args``, as a runner or service's."""
-    return subprocess.Popen(
+    process = subprocess.Popen(
         [argv0, "-c", "import time; time.sleep(60)", *args], executable=sys.executable
     )
+    # Until it has exec'd, the child's command line is still ours.
+    deadline = time.monotonic() + 10
+    cmdline = Path(f"/proc/{process.pid}/cmdline")
+    while not cmdline.read_bytes().startswith(argv0.encode() + b"\0"):
+        assert time.monotonic() < deadline, "the child never exec'd"
+        time.sleep(0.01)
+    return process
 
 
 def test_leftover_services_of_a_killed_runner_are_stopped(short_dir: Path) -> None:
