@@ -161,7 +161,8 @@ def _key_checks(proxy: GripProxy, fleet: bool) -> list[checks.CheckMessage]:
                 f"{where} needs a signing key of at least {MIN_KEY_BYTES} bytes "
                 "(?key=..., the same value as Pushpin's sig_key).",
                 hint="Without it anybody can forge Grip-Sig and bypass Pushpin. "
-                "`sh pushpin/run --print-key` prints the key our Pushpin config uses.",
+                "`python manage.py dashboards_sse pushpin --print-key` prints the key our Pushpin "
+                "config signs with (it creates the key file if missing).",
                 id="dashboards_sse.E003",
             )
         ]

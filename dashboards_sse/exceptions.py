@@ -81,3 +81,7 @@ class PartialPublishError(PublishError):
 
 def _rebuild(cls: type[PublishError], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     return cls(*args, **kwargs)
+
+
+class PushpinConfigError(DashboardsSSEError, ValueError):
+    """A Pushpin setting (address, port, run dir, signing key) that our config cannot use."""

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 from string import Template
 from typing import Any
 
@@ -48,6 +49,14 @@ def test_default_stack_needs_no_scale_settings() -> None:
     services = yaml.safe_load(compose("config", env=env))["services"]
     always = {name for name, service in services.items() if not service.get("profiles")}
     assert always == {"pushpin", "web", "publisher"}
+
+
+def test_every_pushpin_is_built_from_our_dockerfile(scale: dict[str, Any]) -> None:
+    for name in ("pushpin", "pushpin-1", "pushpin-2"):
+        build = scale[name]["build"]
+        assert Path(build["context"]) == REPO
+        assert build["dockerfile"] == "pushpin/Dockerfile"
+        assert "volumes" not in scale[name]  # the image has the launcher and the templates
 
 
 def test_scale_profile_services(scale: dict[str, Any]) -> None:

@@ -1,73 +1,148 @@
-"""pushpin/run renders our config from the environment and refuses bad values at once."""
+"""dashboards_sse.pushpin_config: our Pushpin config rendered from the package's templates."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from dashboards_sse.exceptions import DashboardsSSEError, PushpinConfigError
+from dashboards_sse.pushpin_config import (
+    PushpinConfig,
+    grip_url_mismatch,
+    parse_addr_port,
+    parse_origins,
+    parse_port,
+    read_template,
+    render_template,
+)
+
 KEY = "k" * 40
+RUN_DIR = "/tmp/dsse-run"
 
 
-def run(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    rundir = Path("/tmp") / f"dsse-cfg-{os.getpid()}-{tmp_path.name[-12:]}"
-    full = {**os.environ, "PUSHPIN_RUN_DIR": str(rundir), "PUSHPIN_SIG_KEY": KEY, **env}
-    try:
-        return subprocess.run(
-            ["sh", str(REPO / "pushpin" / "run"), *args],
-            env=full,
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-    finally:
-        shutil.rmtree(rundir, ignore_errors=True)
+def config(**fields: object) -> PushpinConfig:
+    return PushpinConfig(**{"run_dir": RUN_DIR, "key": KEY, **fields})  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("size", ["", "big", "512", "99999999"])
-def test_bad_client_buffer_size_is_refused(tmp_path: Path, size: str) -> None:
-    done = run(tmp_path, "--print-key", PUSHPIN_CLIENT_BUFFER_SIZE=size or "x y")
-    assert done.returncode == 2
-    assert "PUSHPIN_CLIENT_BUFFER_SIZE" in done.stderr
+def settings_of(text: str) -> dict[str, dict[str, str]]:
+    """The INI file's sections -> key -> value (comments left out)."""
+    sections: dict[str, dict[str, str]] = {}
+    current: dict[str, str] = {}
+    for line in text.splitlines():
+        if line.startswith("["):
+            current = sections.setdefault(line.strip("[]"), {})
+        elif line and not line.startswith("#"):
+            name, _, value = line.partition("=")
+            current[name] = value
+    return sections
 
 
-def fake_pushpin(tmp_path: Path, script: str = 'cat "$2"') -> dict[str, str]:
-    """A stand-in `pushpin` on PATH that prints what it was given instead of starting."""
-    fake = tmp_path / "bin"
-    fake.mkdir()
-    (fake / "pushpin").write_text(f"#!/bin/sh\n{script}\n")
-    (fake / "pushpin").chmod(0o755)
-    return {"PATH": f"{fake}:{os.environ['PATH']}"}
+def test_defaults_are_loopback_with_zurl_and_the_tuned_limits() -> None:
+    rendered = config().render()
+    assert set(rendered) == {"pushpin.conf", "routes"}
+    conf = settings_of(rendered["pushpin.conf"])
+    assert conf["runner"]["services"] == "condure,zurl,pushpin-proxy,pushpin-handler"
+    assert conf["runner"]["http_port"] == "127.0.0.1:7999"
+    assert conf["runner"]["client_buffer_size"] == "4096"
+    assert conf["runner"]["logdir"] == RUN_DIR
+    assert conf["global"]["rundir"] == RUN_DIR
+    assert conf["proxy"]["routesfile"] == "routes"
+    assert conf["proxy"]["sig_key"] == KEY
+    assert conf["proxy"]["sig_iss"] == "pushpin"
+    assert conf["proxy"]["zurl_out_specs"] == "ipc://{rundir}/{ipc_prefix}zurl-in"
+    assert conf["proxy"]["updates_check"] == "off"
+    assert conf["handler"]["push_in_http_addr"] == "127.0.0.1"
+    assert conf["handler"]["push_in_http_port"] == "5561"
+    assert conf["handler"]["message_rate"] == "100000"
+    assert conf["handler"]["message_hwm"] == "1000000"
+    assert rendered["routes"].splitlines()[-1] == "* 127.0.0.1:8000"
+    for text in rendered.values():
+        assert not re.search(r"\$\{PUSHPIN_[A-Z_]+\}", text)  # every placeholder filled
 
 
-@pytest.mark.parametrize(("given", "rendered"), [(None, "4096"), ("8192", "8192")])
-def test_client_buffer_size_is_rendered(tmp_path: Path, given: str | None, rendered: str) -> None:
-    env = fake_pushpin(tmp_path)
-    if given is not None:
-        env["PUSHPIN_CLIENT_BUFFER_SIZE"] = given
-    done = run(tmp_path, **env)
-    assert done.returncode == 0, done.stderr
-    assert f"\nclient_buffer_size={rendered}\n" in done.stdout
-    assert not re.search(r"\$\{PUSHPIN_[A-Z_]+\}", done.stdout)  # every placeholder filled
+def test_options_are_rendered() -> None:
+    rendered = config(
+        http="0.0.0.0:8999",
+        publish_addr="0.0.0.0",
+        publish_port=6001,
+        origins=("web-1:8000", "web-2:8000"),
+        client_buffer_size=8192,
+    ).render()
+    conf = settings_of(rendered["pushpin.conf"])
+    assert conf["runner"]["http_port"] == "0.0.0.0:8999"
+    assert conf["runner"]["client_buffer_size"] == "8192"
+    assert conf["handler"]["push_in_http_addr"] == "0.0.0.0"
+    assert conf["handler"]["push_in_http_port"] == "6001"
+    assert rendered["routes"].splitlines()[-1] == "* web-1:8000 web-2:8000"
 
 
-@pytest.mark.parametrize("origins", ["web:8000", "web-1:8000 web-2:8000", "10.0.0.1:80 h:1 h:2"])
-def test_origins_are_rendered_as_failover_targets(tmp_path: Path, origins: str) -> None:
-    env = fake_pushpin(tmp_path, 'tail -n 1 "$(dirname "$2")/routes"')
-    done = run(tmp_path, PUSHPIN_ORIGIN=origins, **env)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout == f"* {origins}\n"
+def test_grip_url_and_proxy_url() -> None:
+    assert config().grip_url == f"http://127.0.0.1:5561?key={KEY}"
+    assert config().proxy_url == "http://127.0.0.1:7999"
+    wildcard = config(http="0.0.0.0:80", publish_addr="0.0.0.0", publish_port=6000)
+    assert wildcard.grip_url == f"http://127.0.0.1:6000?key={KEY}"  # reached on loopback
+    assert wildcard.proxy_url == "http://127.0.0.1:80"
+
+
+def test_the_templates_are_package_data() -> None:
+    assert "${PUSHPIN_SIG_KEY}" in read_template("pushpin.conf.template")
+    assert "${PUSHPIN_ORIGIN}" in read_template("routes.template")
+
+
+def test_only_braced_placeholders_are_replaced_like_sed() -> None:
+    text = "a=${PUSHPIN_HTTP} b=$PUSHPIN_HTTP c={rundir}"
+    assert render_template(text, {"PUSHPIN_HTTP": "x:1"}) == "a=x:1 b=$PUSHPIN_HTTP c={rundir}"
+
+
+def test_an_unknown_placeholder_is_an_error_not_left_in() -> None:
+    with pytest.raises(PushpinConfigError, match=r"\$\{PUSHPIN_NEW\}"):
+        render_template("x=${PUSHPIN_NEW}", {})
 
 
 @pytest.mark.parametrize(
-    "origins", [" web:8000", "web:8000 ", "a:1  b:2", "a:1;b:2", "a|b", "a,b"]
+    ("fields", "message"),
+    [
+        ({"key": "changeme"}, '"changeme"'),
+        ({"key": "short"}, r"too short \(5 characters, need at least 32\)"),
+        ({"key": "k" * 39 + "|"}, r"url-safe characters"),
+        ({"run_dir": "relative/dir"}, "absolute path"),
+        ({"run_dir": "/tmp/" + "d" * 80}, "too long for unix socket paths"),
+        ({"run_dir": "/tmp/a b"}, r"may only contain"),
+        ({"http": "7999"}, r"--http must be host:port"),
+        ({"http": "127.0.0.1:0"}, r"--http must be host:port"),
+        ({"http": "127.0.0.1:65536"}, r"--http must be host:port"),
+        ({"http": "[::1]:7999"}, r"--http must be host:port"),
+        ({"publish_addr": "a;b"}, r"--publish-addr must be a host name"),
+        ({"publish_port": 0}, r"--publish-port must be a TCP port"),
+        ({"origins": ("web",)}, r"--origin must be host:port"),
+        ({"origins": ()}, r"--origin needs at least one"),
+        ({"client_buffer_size": 512}, r"between 1024 and 1048576"),
+    ],
 )
-def test_bad_origins_are_refused(tmp_path: Path, origins: str) -> None:
-    done = run(tmp_path, PUSHPIN_ORIGIN=origins, **fake_pushpin(tmp_path))
-    assert done.returncode == 2
-    assert done.stderr == f"pushpin/run: invalid value: PUSHPIN_ORIGIN={origins}\n"
+def test_bad_values_are_refused_naming_the_option(fields: dict[str, object], message: str) -> None:
+    with pytest.raises(PushpinConfigError, match=message) as caught:
+        config(**fields)
+    assert isinstance(caught.value, DashboardsSSEError)
+
+
+def test_parsers() -> None:
+    assert parse_port("5561", "--publish-port") == 5561
+    assert parse_addr_port("web-1.internal:8000", "--origin") == "web-1.internal:8000"
+    assert parse_origins(["a:1 b:2", "c:3"]) == ("a:1", "b:2", "c:3")
+    for bad in ("", "x", "-1", "70000"):
+        with pytest.raises(PushpinConfigError, match="--publish-port"):
+            parse_port(bad, "--publish-port")
+    with pytest.raises(PushpinConfigError, match="'a:1;b:2'"):
+        parse_origins(["a:1;b:2"])
+
+
+def test_grip_url_mismatch() -> None:
+    pushpin = config(publish_port=6001)
+    assert grip_url_mismatch(pushpin, "http://127.0.0.1:6001", KEY) == ""
+    assert grip_url_mismatch(pushpin, "http://127.0.0.1:6001", KEY.encode()) == ""
+    assert "key differs" in grip_url_mismatch(pushpin, "http://127.0.0.1:6001", "x" * 40)
+    assert "key differs" in grip_url_mismatch(pushpin, "http://127.0.0.1:6001", None)
+    assert grip_url_mismatch(pushpin, "http://127.0.0.1:5561", KEY) == (
+        "it publishes to port 5561, this Pushpin listens on 6001"
+    )

@@ -1,14 +1,18 @@
-"""``manage.py dashboards_sse list | push | refresh | check`` — for cron jobs and shell scripts."""
+"""``manage.py dashboards_sse list | push | refresh | check | pushpin`` — for cron jobs, shell
+scripts, and a tuned Pushpin in front of the dev server."""
 
 from __future__ import annotations
 
 import json
+import sys
 import time
 from argparse import ArgumentParser
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from ...conf import get_settings
 from ...dashboard import (
     ScopedDashboard,
     Target,
@@ -20,6 +24,31 @@ from ...dashboard import (
 from ...exceptions import DashboardsSSEError
 from ...probe import probe_pushpin
 from ...publish import push
+from ...pushpin_config import (
+    DEFAULT_CLIENT_BUFFER_SIZE,
+    DEFAULT_HTTP,
+    DEFAULT_ORIGIN,
+    DEFAULT_PUBLISH_ADDR,
+    DEFAULT_PUBLISH_PORT,
+    PushpinConfig,
+    check_run_dir,
+    grip_url_mismatch,
+    parse_addr_port,
+    parse_host,
+    parse_origins,
+    parse_port,
+)
+from ...pushpin_launch import (
+    KEY_FILE_NAME,
+    default_run_dir,
+    exec_pushpin,
+    find_pushpin,
+    prepare_run_dir,
+    pushpin_command,
+    read_or_create_key,
+    stop_leftovers,
+    write_config,
+)
 from ...scopes import scope_label
 
 
@@ -36,7 +65,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(
-            dest="action", required=True, metavar="{list,push,refresh,check}"
+            dest="action", required=True, metavar="{list,push,refresh,check,pushpin}"
         )
         sub.add_parser(
             "list",
@@ -78,9 +107,76 @@ class Command(BaseCommand):
             help="Print what was pushed as JSON (one line per round with --every).",
         )
 
+        self.add_pushpin_arguments(
+            sub.add_parser(
+                "pushpin",
+                help="Run Pushpin configured for dashboards_sse in front of Django (prints the "
+                "GRIP_URL Django needs), or write that config (--write-config).",
+            )
+        )
+
+    def add_pushpin_arguments(self, parser: ArgumentParser) -> None:
+        """The options of pushpin/run's environment variables, with its defaults."""
+        parser.add_argument(
+            "--origin",
+            action="append",
+            metavar="HOST:PORT",
+            help=f"Django's address (default {DEFAULT_ORIGIN}, runserver's). Repeat it, or "
+            "separate by spaces, for several: a request goes to the next when one is down.",
+        )
+        parser.add_argument(
+            "--http",
+            default=DEFAULT_HTTP,
+            metavar="ADDR:PORT",
+            help="Where browsers connect (default %(default)s).",
+        )
+        parser.add_argument(
+            "--publish-addr",
+            default=DEFAULT_PUBLISH_ADDR,
+            metavar="ADDR",
+            help="Publish endpoint address (default %(default)s). It has no authentication: "
+            "keep it on loopback or a private network.",
+        )
+        parser.add_argument(
+            "--publish-port",
+            default=str(DEFAULT_PUBLISH_PORT),
+            metavar="PORT",
+            help="Publish endpoint port (default %(default)s).",
+        )
+        parser.add_argument(
+            "--run-dir",
+            metavar="DIR",
+            help="Private directory (mode 700) for the rendered config, ipc sockets and logs, "
+            f"at most 80 characters (default {default_run_dir()}, as pushpin/run).",
+        )
+        parser.add_argument(
+            "--key-file",
+            metavar="FILE",
+            help=f"The signing key, created (mode 600) if missing (default "
+            f"RUN_DIR/{KEY_FILE_NAME}).",
+        )
+        parser.add_argument(
+            "--client-buffer-size",
+            type=int,
+            default=DEFAULT_CLIENT_BUFFER_SIZE,
+            metavar="BYTES",
+            help="condure's per-connection buffers; a request's headers must fit in one "
+            "(default %(default)s).",
+        )
+        parser.add_argument(
+            "--print-key", action="store_true", help="Print the signing key and exit."
+        )
+        parser.add_argument(
+            "--write-config",
+            metavar="DIR",
+            help="Write pushpin.conf and routes to DIR (systemd, containers) and exit.",
+        )
+
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         try:
-            if action == "list":
+            if action == "pushpin":
+                self.pushpin(options)
+            elif action == "list":
                 self.list_components()
             elif action == "check":
                 self.probe(options["proxy"], options["dashboard"], options["timeout"])
@@ -93,6 +189,63 @@ class Command(BaseCommand):
                 self.refresh(targets, options["every"], options["json"])
         except DashboardsSSEError as exc:
             raise CommandError(str(exc)) from None
+
+    def pushpin(self, options: dict[str, Any]) -> None:
+        """Render our Pushpin config and exec Pushpin (or print the key, or write the config)."""
+        http = parse_addr_port(options["http"], "--http")
+        publish_addr = parse_host(options["publish_addr"], "--publish-addr")
+        publish_port = parse_port(options["publish_port"], "--publish-port")
+        origins = parse_origins(options["origin"] or [DEFAULT_ORIGIN])
+        run_dir = check_run_dir(options["run_dir"] or default_run_dir())
+        if not (options["print_key"] or options["write_config"]):
+            find_pushpin()  # before touching any file: say how to install it
+        prepare_run_dir(run_dir)
+        key = read_or_create_key(Path(options["key_file"] or f"{run_dir}/{KEY_FILE_NAME}"))
+        if options["print_key"]:
+            self.stdout.write(key)
+            return
+        config = PushpinConfig(
+            run_dir=run_dir,
+            key=key,
+            http=http,
+            publish_addr=publish_addr,
+            publish_port=publish_port,
+            origins=origins,
+            client_buffer_size=options["client_buffer_size"],
+        )
+        self.warn_grip_url_mismatch(config)
+        if options["write_config"]:
+            path = write_config(config, Path(options["write_config"]).absolute())
+            self.stdout.write(f"wrote {path} and {path.parent / 'routes'} (mode 600: the key)")
+            self.stdout.write(f"start it with: {' '.join(pushpin_command(path))}")
+            self.stdout.write(f"GRIP_URL={config.grip_url}")
+            return
+        stopped = stop_leftovers(run_dir)
+        if stopped:
+            self.stderr.write(
+                f"stopped services left by a killed Pushpin: {' '.join(map(str, stopped))}"
+            )
+        path = write_config(config, Path(run_dir))
+        self.stdout.write(
+            f"Pushpin on {config.proxy_url}/ in front of Django at {' '.join(origins)}\n"
+            f"Django needs GRIP_URL={config.grip_url}\n"
+            f"  e.g. GRIP_URL='{config.grip_url}' python manage.py runserver {origins[0]}\n"
+            f"Config and logs in {run_dir}/. Ctrl-C stops Pushpin."
+        )
+        sys.stdout.flush()
+        exec_pushpin(path)
+
+    def warn_grip_url_mismatch(self, config: PushpinConfig) -> None:
+        """A GRIP_URL already in the settings that cannot work with this Pushpin."""
+        proxies = get_settings().proxies
+        if len(proxies) != 1:
+            return
+        problem = grip_url_mismatch(config, proxies[0].control_uri, proxies[0].signing_key)
+        if problem:
+            self.stderr.write(
+                f"Warning: the GRIP_URL in your settings will not work with this Pushpin: "
+                f"{problem}. Set GRIP_URL={config.grip_url}"
+            )
 
     def list_components(self) -> None:
         for dashboard in get_dashboards():
