@@ -87,13 +87,14 @@ class Heatmap(Component):
         if not state or not state["columns"]:
             return context
         columns = state["columns"]
-        width = self.kept_columns(len(columns[0]))
-        offset = width - len(columns)  # a young picture fills from the right
+        # Stretched over the strip like a chart's points, so the axis's first and last times
+        # are under the first and last columns.
+        width = len(columns)
         rows = []
         for index in range(len(columns[0])):
             cells = [
                 {
-                    "x": offset + x,
+                    "x": x,
                     "opacity": round(0.06 + 0.94 * column[index] / self.max_value, 2),
                 }
                 for x, column in enumerate(columns)

@@ -87,9 +87,10 @@ class HeatmapTest(SimpleTestCase):
         self.assertEqual(html.count("<rect "), 4)
         self.assertIn("core 0 20%, core 1 95%", html)  # the text alternative
         self.assertIn('data-dsse-state="crit"><span class="demo-heat-name">core 1', html)
-        # a young picture fills from the right of a 4-column strip: x 2 and 3
-        self.assertIn('<rect x="2" width="0.9" height="1" fill-opacity="0.15"/>', html)
-        self.assertIn('<rect x="3" width="0.9" height="1" fill-opacity="0.25"/>', html)
+        # two columns so far, stretched over the strip, oldest on the left
+        self.assertIn('viewBox="0 0 2 1"', html)
+        self.assertIn('<rect x="0" width="0.9" height="1" fill-opacity="0.15"/>', html)
+        self.assertIn('<rect x="1" width="0.9" height="1" fill-opacity="0.25"/>', html)
         self.assertIn("No data yet", Cells.cores.render(None))
 
     def test_a_page_and_a_replay_show_the_stored_picture(self) -> None:
