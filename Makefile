@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint system-deps venv bench clean matrix matrix-ci
+.PHONY: demo push test lint system-deps venv bench clean matrix matrix-ci
 
 # pyenv's interpreters for the version matrix (nox looks for python3.X on PATH).
 PYENV_PATH := $(subst $(eval) ,:,$(wildcard $(HOME)/.pyenv/versions/3.1[123].*/bin))
@@ -52,6 +52,13 @@ demo: venv
 		echo "Pushpin not found: trying apt-get install pushpin (embedded mode if that fails)"; \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pushpin >/dev/null) || true; }
 	$(PY) demo/run.py
+
+# From a second terminal while `make demo` runs: `make push VALUE=42` sets "Your number" on its
+# page (demo/push.py: the running demo's database and Pushpin, read from .run/demo.json).
+push:
+	@test -n "$(VALUE)" || { echo "usage: make push VALUE=42"; exit 2; }
+	@test -x $(PY) || { echo "no $(PY): start the demo with make demo first"; exit 2; }
+	$(PY) demo/push.py "$(VALUE)"
 
 # Every Python x Django combination (noxfile.py).
 matrix: venv system-deps

@@ -5,13 +5,18 @@ prints their logins next to the URLs.
 
 Without Pushpin on this machine it runs in embedded mode (Django holds the streams) and says so.
 Ports: 7999 for the page (through Pushpin) and 8000 for Django, or free ones if those are taken;
-``DEMO_PORT`` / ``DJANGO_PORT`` choose others, ``DEMO_EMBEDDED=1`` forces embedded mode.
-State (database, logs) lives in ``.run/``.
+``DEMO_PORT`` / ``DJANGO_PORT`` (and ``DEMO_PUBLISH_PORT``, Pushpin's publish port, 5561)
+choose others, ``DEMO_EMBEDDED=1`` forces embedded mode.
+State (database, logs) lives in ``.run/`` (``DEMO_RUN_DIR`` chooses another directory); while
+the demo is up, ``.run/demo.json`` says where its database and Pushpin are, for ``demo/push.py``
+(the "push it yourself" command it prints).
 """
 
 from __future__ import annotations
 
+import json
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -24,7 +29,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "demo"
-RUN = REPO / ".run"
+RUN = Path(os.environ.get("DEMO_RUN_DIR") or REPO / ".run").resolve()
+STATE = "demo.json"  # what demo/push.py reads
 
 
 def port(preferred: int) -> int:
@@ -83,6 +89,39 @@ def seed_tasks(python: str, env: dict[str, str]) -> list[tuple[str, str]]:
     ]
 
 
+def write_state(env: dict[str, str], url: str) -> Path:
+    """``.run/demo.json``: this demo's database, GRIP_URL (None: embedded) and page, for
+    ``demo/push.py`` in another terminal; removed when the demo stops."""
+    state = {
+        "pid": os.getpid(),
+        "db": env["DEMO_DB"],
+        "grip_url": env.get("GRIP_URL"),
+        "url": url,
+    }
+    path = RUN / STATE
+    # Private: GRIP_URL holds Pushpin's signing key.
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as file:
+        json.dump(state, file, indent=2)
+    path.chmod(0o600)
+    return path
+
+
+def push_command(value: str = "42") -> str:
+    """The command that pushes to this demo from a second terminal in the same directory."""
+    here = Path.cwd()
+
+    def shown(path: Path) -> str:
+        return str(path.relative_to(here)) if path.is_relative_to(here) else str(path)
+
+    python = Path(sys.executable)
+    if not python.is_absolute():
+        python = Path(shutil.which(sys.executable) or sys.executable)
+    words = [shown(python), shown(DEMO / "push.py"), value]
+    if (REPO / ".run").resolve() == RUN:
+        return shlex.join(words)
+    return f"DEMO_RUN_DIR={shlex.quote(str(RUN))} {shlex.join(words)}"
+
+
 class Processes:
     def __init__(self, env: dict[str, str]) -> None:
         self.env = env
@@ -128,7 +167,7 @@ def main() -> int:
     pushpin = None if os.environ.get("DEMO_EMBEDDED") else shutil.which("pushpin")
     if pushpin:
         proxy_port = port(int(os.environ.get("DEMO_PORT", "7999")))
-        publish_port = port(5561)
+        publish_port = port(int(os.environ.get("DEMO_PUBLISH_PORT", "5561")))
         pushpin_env = {
             "PUSHPIN_HTTP": f"127.0.0.1:{proxy_port}",
             "PUSHPIN_PUBLISH_PORT": str(publish_port),
@@ -147,6 +186,7 @@ def main() -> int:
     subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=DEMO, env=env, check=True)
 
     processes = Processes(env)
+    state: Path | None = None
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGINT, _interrupt)  # also when started with SIGINT ignored (nohup, &)
     try:
@@ -184,9 +224,12 @@ def main() -> int:
         processes.start(
             "publisher", [python, "manage.py", "dashboards_sse", "refresh", "--every", "1"], DEMO
         )
+        state = write_state(env, url)
         print(f"\n  Live dashboard: {url}   ({mode})")
         print(f"  Tasks (an inbox per user, a dashboard per project): {url}tasks/")
         print("    log in as " + "  or  ".join(f"{name} / {word}" for name, word in logins))
+        print('  Push it yourself, from a second terminal here ("Your number" on the page):')
+        print(f"    {push_command()}")
         print(f"  Logs in {RUN}/. Ctrl-C stops everything.\n", flush=True)
         while True:
             for name, process in processes.started:
@@ -199,6 +242,8 @@ def main() -> int:
         return 0
     finally:
         processes.stop_all()
+        if state is not None:
+            state.unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

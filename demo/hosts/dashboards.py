@@ -7,12 +7,16 @@ With Celery instead (compose profile ``celery``), beat schedules the same refres
 
 The table of the busiest processes is the whole set each second (the package sends viewers
 only the rows that changed); the events feed has no provider: what the publisher notices while
-sampling (``watch.py``) is pushed with the refresh, in the same event.
+sampling (``watch.py``) is pushed with the refresh, in the same event, and so is the push
+latency chart: how long the previous rounds took to store and publish (``latency.py``). The
+"CPU per core" heatmap is a custom component (``heatmap.py``). "Your number" is left alone by
+the publisher: ``demo/push.py 42`` pushes it from a second terminal.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -30,6 +34,8 @@ from dashboards_sse import (
 )
 
 from . import metrics
+from .heatmap import MAX_ROWS, Heatmap
+from .latency import push_times
 from .watch import CPU_THRESHOLDS, LOAD_THRESHOLDS, MEMORY_THRESHOLDS, watch
 
 EVERY_SECOND = timedelta(seconds=1)
@@ -98,14 +104,39 @@ class Host(Dashboard):
     )
     # No provider: refresh() below pushes what the publisher noticed (hosts/watch.py).
     events = Feed(label="Latest events", limit=10)
+    cores = Heatmap(
+        label="CPU per core, last minute",
+        row_label="core",
+        unit="%",
+        columns=60,
+        refresh_every=EVERY_SECOND,
+    )
+    # No provider: refresh() below pushes the percentiles of its own previous rounds.
+    push_latency = Chart(
+        label="Push latency, store + publish",
+        series=["p50", "p95", "p99"],
+        unit="ms",
+        window=120,
+        decimals=1,
+        y_min=0,
+    )
+    # No provider, so the publisher never overwrites it: yours to push (demo/push.py).
+    yours = Stat(label="Your number", text=True, template_name="hosts/components/yours.html")
 
     @classmethod
     def refresh(cls, *names: str) -> Pushed | None:
-        """The providers' values and the events noticed while computing them: one push."""
+        """The providers' values, the events noticed while computing them and the latency of
+        the previous rounds: one push, whose own store + publish time is measured for the next.
+        """
         with batch():
             pushed = super().refresh(*names)
             for event in watch.take_events():
                 cls.events.push(event)
+            latency = push_times.percentiles()
+            if latency is not None:
+                cls.push_latency.push(latency)
+            publishing = time.perf_counter()
+        push_times.add(time.perf_counter() - publishing)  # the batch stored and published
         return pushed
 
     def get_cpu_value(self) -> dict[str, Any]:
@@ -137,6 +168,10 @@ class Host(Dashboard):
 
     def get_load_per_core_value(self) -> float:
         return metrics.read_load()[0] / (os.cpu_count() or 1)
+
+    def get_cores_value(self) -> list[float]:
+        """Each core's busy % (the first MAX_ROWS cores of a bigger machine)."""
+        return metrics.core_percents()[:MAX_ROWS]
 
     def get_top_value(self) -> list[dict[str, Any]]:
         """The busiest processes (100 % is one core, as in ``top``), busiest first."""

@@ -76,6 +76,55 @@ class CpuSampler:
 cpu_percent = CpuSampler()
 
 
+def read_core_times(proc: Path = PROC) -> list[CpuTimes]:
+    """The ``cpu0``, ``cpu1``... lines of /proc/stat: each core's times, in clock ticks."""
+    cores = []
+    with open(proc / "stat") as stat:
+        for line in stat:
+            name, _, rest = line.partition(" ")
+            if not (name.startswith("cpu") and name[3:].isdigit()):
+                continue
+            ticks = [int(part) for part in rest.split()[:8]]
+            idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)
+            cores.append(CpuTimes(busy=sum(ticks) - idle, total=sum(ticks)))
+    return cores
+
+
+class CoreSampler:
+    """Each core's busy % since the previous call (the "CPU per core" heatmap), measured like
+    :class:`CpuSampler`: a short sample of its own on the first call or after a long pause."""
+
+    def __init__(self, proc: Path = PROC, first_sample: float = 0.2, max_age: float = 10.0):
+        self.proc = proc
+        self.first_sample = first_sample
+        self.max_age = max_age
+        self.previous: tuple[float, list[CpuTimes]] | None = None
+
+    def __call__(self) -> list[float]:
+        now = time.monotonic()
+        if self.previous is not None and now - self.previous[0] > self.max_age:
+            self.previous = None
+        if self.previous is None:
+            self.previous = (now, read_core_times(self.proc))
+            time.sleep(self.first_sample)
+            now = time.monotonic()
+        current = read_core_times(self.proc)
+        before = self.previous[1]
+        if len(before) != len(current):  # a core went on- or offline: sample again
+            self.previous = None
+            return self()
+        percents = []
+        for old, new in zip(before, current, strict=True):
+            elapsed, busy = new.total - old.total, new.busy - old.busy
+            share = 100.0 * busy / elapsed if elapsed > 0 else 0.0
+            percents.append(round(min(max(share, 0.0), 100.0), 1))
+        self.previous = (now, current)
+        return percents
+
+
+core_percents = CoreSampler()
+
+
 @dataclass(frozen=True)
 class Memory:
     total: int
