@@ -3,6 +3,7 @@
 Public API::
 
     from dashboards_sse import Dashboard, Stat, Chart, Feed, push, batch
+    from dashboards_sse import share, revoke    # read-only links for wall screens
 """
 
 from __future__ import annotations
@@ -12,14 +13,17 @@ from .dashboard import Dashboard
 from .exceptions import (
     DashboardsSSEError,
     InvalidKey,
+    InvalidShare,
     InvalidValue,
     PartialPublishError,
     PublishError,
     UnknownComponent,
     UnknownDashboard,
     UnknownScope,
+    UnknownShare,
 )
 from .publish import batch, push
+from .sharing import revoke, share
 from .types import Pushed
 
 __all__ = [
@@ -32,6 +36,7 @@ __all__ = [
     "Feed",
     "Gauge",
     "InvalidKey",
+    "InvalidShare",
     "InvalidValue",
     "PartialPublishError",
     "PublishError",
@@ -42,6 +47,9 @@ __all__ = [
     "UnknownComponent",
     "UnknownDashboard",
     "UnknownScope",
+    "UnknownShare",
     "batch",
     "push",
+    "revoke",
+    "share",
 ]

@@ -40,11 +40,15 @@ class EmbeddedStream:
         last_id: int | None,
         config: Settings,
         still_allowed: Callable[[], bool],
+        recheck_seconds: float | None = None,  # default: PERMISSION_RECHECK_SECONDS
+        denied_text: str = "Permission denied.",
     ) -> None:
         self.channel = channel
         self.last_id = last_id
         self.config = config
         self.still_allowed = still_allowed
+        self.recheck_seconds = recheck_seconds
+        self.denied_text = denied_text
         self.last_sent = self.last_check = time.monotonic()
         self.caught_up = False
 
@@ -77,10 +81,13 @@ class EmbeddedStream:
             )
         self.caught_up = len(events) < BATCH
         now = time.monotonic()
-        if now - self.last_check >= PERMISSION_RECHECK_SECONDS:
+        recheck = self.recheck_seconds
+        if recheck is None:  # read on use: tests shorten it
+            recheck = PERMISSION_RECHECK_SECONDS
+        if now - self.last_check >= recheck:
             self.last_check = now
             if not self.still_allowed():
-                return body + forbidden_event("Permission denied."), True
+                return body + forbidden_event(self.denied_text), True
         if not body and now - self.last_sent >= self.config.keep_alive:
             body = KEEP_ALIVE
         if body:

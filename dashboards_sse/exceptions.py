@@ -29,6 +29,15 @@ class InvalidKey(InvalidValue):
     """A scope key that cannot name an object (wrong type, characters or length)."""
 
 
+class InvalidShare(DashboardsSSEError):
+    """A share link that gives no access: forged or mistyped, unknown, expired, revoked, or
+    for another dashboard (the message says which)."""
+
+
+class UnknownShare(DashboardsSSEError, LookupError):
+    """No share grant has the given id."""
+
+
 class PublishError(DashboardsSSEError):
     """An update was stored but Pushpin did not accept it within ``PUBLISH_TIMEOUT``.
 

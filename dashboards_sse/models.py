@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from django.core import signing
 from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from .sharing import TOKEN_PARAM, TOKEN_SALT
 
 
 class ComponentState(models.Model):
@@ -36,3 +41,47 @@ class ComponentState(models.Model):
     def __str__(self) -> str:
         scope = f"/{self.scope}" if self.scope else ""
         return f"{self.dashboard}{scope}.{self.component}"
+
+
+class ShareGrant(models.Model):
+    """A read-only link to one dashboard (one object's stream of a scoped one) for a screen
+    that cannot log in. The link carries a token signed with SECRET_KEY naming this row; the
+    row decides (revoked, expired) on every page, stream and Pushpin follow-up request."""
+
+    dashboard = models.CharField(max_length=200)
+    scope = models.CharField(max_length=100, default="", blank=True)
+    label = models.CharField(max_length=200, default="", blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    expires = models.DateTimeField()
+    revoked = models.DateTimeField(null=True, blank=True)
+
+    @property
+    def token(self) -> str:
+        """This grant's id, signed with SECRET_KEY (``42:<signature>``): not forgeable, and
+        void for every other grant."""
+        return signing.Signer(salt=TOKEN_SALT).sign(str(self.pk))
+
+    @property
+    def path(self) -> str:
+        """The share link without the site's address: the page URL with the token."""
+        if self.scope:
+            page = reverse("dashboards_sse:scoped-page", args=[self.dashboard, self.scope])
+        else:
+            page = reverse("dashboards_sse:page", args=[self.dashboard])
+        return f"{page}?{TOKEN_PARAM}={self.token}"
+
+    def url(self, base_url: str) -> str:
+        """The share link on the site at ``base_url`` (``https://dash.example.com``)."""
+        return base_url.rstrip("/") + self.path
+
+    @property
+    def status(self) -> str:
+        """``active``, ``expired`` or ``revoked``."""
+        if self.revoked is not None:
+            return "revoked"
+        return "expired" if self.expires <= timezone.now() else "active"
+
+    def __str__(self) -> str:
+        scope = f"/{self.scope}" if self.scope else ""
+        label = f" ({self.label})" if self.label else ""
+        return f"share {self.pk}: {self.dashboard}{scope}{label}"

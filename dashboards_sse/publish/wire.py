@@ -153,3 +153,20 @@ def kick_items(user_id: str, boards: Iterable[Board], prefix: str) -> list[dict[
         for body in ({"content": content}, {"action": "close"}):
             items.append(user_item(user_id, board.channel, body, prefix))
     return items
+
+
+def share_channel(grant_id: int) -> str:
+    """The GRIP channel every held stream of one share grant also listens on (unprefixed:
+    django-grip prefixes the channels of a hold, publishers add the prefix themselves)."""
+    return f"dsse-share-{grant_id}"
+
+
+def share_close_items(grant_id: int, text: str, prefix: str) -> list[dict[str, Any]]:
+    """A ``forbidden`` stream-error (the client stops and says why), then a close, to every
+    open stream of a share grant."""
+    channel = prefix + share_channel(grant_id)
+    content = forbidden_event(text)
+    return [
+        {"channel": channel, "formats": {"http-stream": {"content": content}}},
+        {"channel": channel, "formats": {"http-stream": {"action": "close"}}},
+    ]

@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django_htmx.jinja import htmx_script
 
 from ..dashboard import Target, get_target
+from ..sharing import is_granted
 from ..snapshot import Snapshot, stream_attrs, take_snapshot
 
 register = template.Library()
@@ -47,6 +48,11 @@ def _user(context: template.Context) -> Any:
     return getattr(request, "user", None)
 
 
+def _may_view(context: template.Context, board: Target) -> bool:
+    """The viewer's permission, or a share link's grant of this one board (sharing.py)."""
+    return is_granted(board.channel) or board.user_can_view(_user(context))
+
+
 def _target(context: template.Context, dashboard: Any, scope: Any = None) -> Target:
     return get_target(dashboard, scope, _user(context))
 
@@ -75,7 +81,7 @@ def dashboard(context: template.Context, slug: Any, scope: Any = None) -> SafeSt
     """The whole dashboard, live: ``{% dashboard "shop.sales" %}`` (``{% dashboard
     "shop.store-sales" store %}`` for a scoped one)."""
     board = _target(context, slug, scope)
-    if not board.user_can_view(_user(context)):
+    if not _may_view(context, board):
         return _forbidden(board)
     snapshot = take_snapshot(board)
     content = render_to_string(
@@ -103,7 +109,7 @@ def component(context: template.Context, *args: str) -> SafeString:
         )
     board = _target(context, *args[:1], *args[2:])
     board.get_component(args[1])
-    if not board.user_can_view(_user(context)):
+    if not _may_view(context, board):
         return _forbidden(board)
     single = take_snapshot(board, [args[1]])
     html = render_to_string("dashboards_sse/component.html", {"item": single.components[0]})
@@ -124,7 +130,7 @@ class DashboardStreamNode(template.Node):
     def render(self, context: template.Context) -> str:
         scope = None if self.scope is None else self.scope.resolve(context)
         board = _target(context, self.slug.resolve(context), scope)
-        if not board.user_can_view(_user(context)):
+        if not _may_view(context, board):
             return _forbidden(board)
         snapshot = take_snapshot(board)
         with context.push({SNAPSHOT_KEY: snapshot, "dashboard": board}):
