@@ -22,15 +22,15 @@ class Event:
 
 def expand(events: Iterable[Event]) -> list[Event]:
     """Each ``dsse-update`` message as one event per component it updates (type = component,
-    data = its HTML, the message's id): how a viewer sees the components change. Other events
-    pass through."""
+    data = its HTML, empty for a remove or clear; the message's id): how a viewer sees the
+    components change. Other events pass through."""
     out = []
     for event in events:
         if event.type != UPDATE_EVENT:
             out.append(event)
             continue
         message = json.loads(event.data)
-        out += [Event(u["component"], u["html"], event.id) for u in message["updates"]]
+        out += [Event(u["component"], u.get("html", ""), event.id) for u in message["updates"]]
     return out
 
 
