@@ -53,3 +53,12 @@ class PartialPublishError(PublishError):
     ) -> tuple[type[PartialPublishError], tuple[str, list[str], dict[str, str]]]:
         # Picklable with its details: Celery stores a task's exception in its result backend.
         return type(self), (str(self), self.accepted, self.failed)
+
+
+class NotPublishedWarning(UserWarning):
+    """An update was stored but published to no GRIP proxy, and no stream can show it live:
+    this process has no GRIP_URL or GRIP_PROXIES while ``PUSHPIN_REQUIRED`` is True.
+
+    (Without ``PUSHPIN_REQUIRED`` a process without a proxy is in embedded mode: streams that
+    Django serves itself read the stored update, so it is delivered and nothing is warned.)
+    """
