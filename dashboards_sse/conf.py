@@ -193,7 +193,7 @@ def setting_problems() -> list[SettingProblem]:
             SettingProblem(
                 "dashboards_sse.E014",
                 f"Unknown DASHBOARDS_SSE setting(s): {', '.join(map(str, unknown))}.",
-                f"Known: {', '.join(DEFAULTS)}. A misspelt key would be silently ignored.",
+                f"Check the spelling; the known keys are {', '.join(DEFAULTS)}.",
             )
         )
     for key, kind in KINDS.items():

@@ -54,8 +54,10 @@ def test_unknown_setting(settings: Any) -> None:
     with pytest.raises(ImproperlyConfigured) as info:
         get_settings()
     assert str(info.value).startswith(
-        "Unknown DASHBOARDS_SSE setting(s): COLOUR, TIMEOUT. Known: PUSHPIN_REQUIRED, "
+        "Unknown DASHBOARDS_SSE setting(s): COLOUR, TIMEOUT. Check the spelling; the known keys "
+        "are PUSHPIN_REQUIRED, "
     )
+    assert str(info.value).endswith("(dashboards_sse.E014)")
 
 
 def test_grip_url(settings: Any) -> None:
