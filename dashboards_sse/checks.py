@@ -8,11 +8,12 @@ from typing import Any
 from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 
 from . import registry
 from .channels import DashboardChannelManager
-from .conf import CHANNEL_MANAGER_CLASS, STORAGE_CLASS, GripProxy, get_settings
+from .conf import CHANNEL_MANAGER_CLASS, STORAGE_CLASS, GripProxy, get_settings, setting_problems
 from .dashboard import get_dashboards
 from .scopes import scope_model
 
@@ -60,7 +61,33 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                 id="dashboards_sse.W002",
             )
         )
-    return errors + _grip_checks()
+    problems = setting_problems()
+    if problems:  # the checks below read the settings: they wait until these are fixed
+        return errors + [
+            checks.Error(problem.message, hint=problem.hint, id=problem.id)
+            for problem in problems
+        ]
+    return errors + _grip_checks() + _url_checks()
+
+
+# An include of dashboards_sse.urls the checks can reverse (any slug: none is looked up).
+URLS_INCLUDE = "path('dashboards/', include('dashboards_sse.urls'))"
+
+
+def _url_checks() -> list[checks.CheckMessage]:
+    """dashboards_sse.urls is included: every page and stream URL is reversed from it."""
+    try:
+        reverse("dashboards_sse:stream", args=["app.dashboard"])
+    except NoReverseMatch:
+        return [
+            checks.Error(
+                "dashboards_sse's URLs are not in the URLconf: the dashboard pages and their "
+                "streams have no URL, and every {% dashboard %} tag fails.",
+                hint=f"Add {URLS_INCLUDE} to your urlpatterns (ROOT_URLCONF).",
+                id="dashboards_sse.E017",
+            )
+        ]
+    return []
 
 
 def _scope_checks() -> list[checks.CheckMessage]:
@@ -114,6 +141,17 @@ def _grip_checks() -> list[checks.CheckMessage]:
     except ImproperlyConfigured as exc:
         return [*errors, checks.Error(str(exc), id="dashboards_sse.E010")]
     if not config.proxies:
+        if config.pushpin_required:
+            errors.append(
+                checks.Warning(
+                    'DASHBOARDS_SSE["PUSHPIN_REQUIRED"] is True but no GRIP proxy is set '
+                    "(GRIP_URL or GRIP_PROXIES).",
+                    hint="Streams are only served through Pushpin, yet updates pushed from "
+                    "this process are stored and never published to it: set GRIP_URL to "
+                    "Pushpin's publish endpoint, or remove PUSHPIN_REQUIRED (embedded mode).",
+                    id="dashboards_sse.W004",
+                )
+            )
         return errors
     middleware = list(getattr(settings, "MIDDLEWARE", []))
     if GRIP_MIDDLEWARE not in middleware:

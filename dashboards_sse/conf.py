@@ -127,30 +127,155 @@ class Settings:
 READ_SETTINGS = frozenset({"DASHBOARDS_SSE", "GRIP_URL", "GRIP_PROXIES", "GRIP_PREFIX"})
 
 
+@dataclass(frozen=True)
+class SettingProblem:
+    """A setting dashboards_sse cannot use: the system check reports it under ``id``."""
+
+    id: str
+    message: str
+    hint: str
+
+
+# The type each DASHBOARDS_SSE value must have (None: PUSHPIN_REQUIRED's "decide for me").
+NUMBER = "a number"
+WHOLE_NUMBER = "a whole number"
+BOOLEAN_OR_NONE = "True, False or None"
+KINDS: Final[dict[str, str]] = {
+    "PUSHPIN_REQUIRED": BOOLEAN_OR_NONE,
+    "PUBLISH_TIMEOUT": NUMBER,
+    "PUBLISH_REQUEST_TIMEOUT": NUMBER,
+    "MAX_HTML_BYTES": WHOLE_NUMBER,
+    "EMBEDDED_POLL_INTERVAL": NUMBER,
+    "KEEP_ALIVE": NUMBER,
+    "RECONNECT_BASE_MS": WHOLE_NUMBER,
+    "RECONNECT_MAX_MS": WHOLE_NUMBER,
+}
+
+
+def _as_kind(value: Any, kind: str) -> Any:
+    """``value`` as ``kind``; ValueError when it is not one. Numbers may be numeric strings
+    (read from the environment), never booleans; every number here must be positive."""
+    if kind == BOOLEAN_OR_NONE:
+        # Never a string: "false" would be true.
+        if value is None or isinstance(value, bool):
+            return value
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        raise ValueError
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError
+    number = float(value)  # ValueError for "abc"
+    if kind == WHOLE_NUMBER:
+        if not number.is_integer():
+            raise ValueError
+        number = int(number)
+    if not number > 0:  # also NaN
+        raise ValueError
+    return number
+
+
+def setting_problems() -> list[SettingProblem]:
+    """What is wrong with ``DASHBOARDS_SSE``, ``GRIP_URL`` and ``GRIP_PREFIX`` (GRIP_PROXIES is
+    checked by grip_proxies()): unknown keys, values of the wrong type."""
+    user = getattr(settings, "DASHBOARDS_SSE", None) or {}
+    if not isinstance(user, dict):
+        return [
+            SettingProblem(
+                "dashboards_sse.E015",
+                f"DASHBOARDS_SSE must be a dict, got {type(user).__name__}.",
+                'Write DASHBOARDS_SSE = {"PUBLISH_TIMEOUT": 5.0, ...}, or remove it.',
+            )
+        ]
+    problems: list[SettingProblem] = []
+    unknown = sorted(set(user) - set(DEFAULTS), key=str)
+    if unknown:
+        problems.append(
+            SettingProblem(
+                "dashboards_sse.E014",
+                f"Unknown DASHBOARDS_SSE setting(s): {', '.join(map(str, unknown))}.",
+                f"Check the spelling; the known keys are {', '.join(DEFAULTS)}.",
+            )
+        )
+    for key, kind in KINDS.items():
+        if key not in user:
+            continue
+        try:
+            _as_kind(user[key], kind)
+        except (ValueError, OverflowError):
+            problems.append(
+                SettingProblem(
+                    "dashboards_sse.E015",
+                    f"DASHBOARDS_SSE[{key!r}] must be "
+                    f"{kind if kind == BOOLEAN_OR_NONE else 'a positive ' + kind[2:]}, "
+                    f"got {user[key]!r}.",
+                    f"The default is {dict(DEFAULTS)[key]!r}; remove the key to use it.",
+                )
+            )
+    problems += _grip_setting_problems()
+    return problems
+
+
+def _grip_setting_problems() -> list[SettingProblem]:
+    problems: list[SettingProblem] = []
+    url = getattr(settings, "GRIP_URL", None)
+    if url and not isinstance(url, str):
+        problems.append(
+            SettingProblem(
+                "dashboards_sse.E016",
+                f"GRIP_URL must be a string, got {type(url).__name__}.",
+                "GRIP_URL = 'http://127.0.0.1:5561?key=...' (Pushpin's publish endpoint and "
+                "its sig_key); for several proxies use GRIP_PROXIES.",
+            )
+        )
+    elif url and not parse_grip_uri(url)["control_uri"].startswith(("http://", "https://")):
+        # Shown without its query string: the key is there and stays out of messages.
+        problems.append(
+            SettingProblem(
+                "dashboards_sse.E016",
+                f"GRIP_URL is not an http:// or https:// URL ({url.split('?')[0]!r} "
+                "without its query).",
+                "GRIP_URL = 'http://127.0.0.1:5561?key=...' (Pushpin's publish endpoint and "
+                "its sig_key).",
+            )
+        )
+    prefix = getattr(settings, "GRIP_PREFIX", "")
+    if not isinstance(prefix, str):
+        problems.append(
+            SettingProblem(
+                "dashboards_sse.E016",
+                f"GRIP_PREFIX must be a string, got {type(prefix).__name__}.",
+                "It prefixes every GRIP channel name; remove it unless several sites share "
+                "one Pushpin.",
+            )
+        )
+    return problems
+
+
 @functools.cache
 def get_settings() -> Settings:
-    """The settings, read once and cached (cleared when a test changes one of them)."""
-    user: dict[str, Any] = getattr(settings, "DASHBOARDS_SSE", {}) or {}
-    unknown = set(user) - set(DEFAULTS)
-    if unknown:
-        raise ImproperlyConfigured(
-            f"Unknown DASHBOARDS_SSE setting(s): {', '.join(sorted(unknown))}. "
-            f"Known: {', '.join(DEFAULTS)}."
-        )
-    values: dict[str, Any] = {**DEFAULTS, **user}
+    """The settings, read once and cached (cleared when a test changes one of them).
+
+    Raises ImproperlyConfigured naming the first problem (the system checks report them all).
+    """
+    problems = setting_problems()
+    if problems:
+        first = problems[0]
+        raise ImproperlyConfigured(f"{first.message} {first.hint} ({first.id})")
+    user: dict[str, Any] = getattr(settings, "DASHBOARDS_SSE", None) or {}
+    values = {key: _as_kind(value, KINDS[key]) for key, value in {**DEFAULTS, **user}.items()}
     proxies = grip_proxies()
     required = values["PUSHPIN_REQUIRED"]
     return Settings(
         proxies=proxies,
         grip_prefix=getattr(settings, "GRIP_PREFIX", ""),
-        pushpin_required=bool(proxies) if required is None else bool(required),
+        pushpin_required=bool(proxies) if required is None else required,
         publish_timeout=float(values["PUBLISH_TIMEOUT"]),
         publish_request_timeout=float(values["PUBLISH_REQUEST_TIMEOUT"]),
-        max_html_bytes=int(values["MAX_HTML_BYTES"]),
+        max_html_bytes=values["MAX_HTML_BYTES"],
         embedded_poll_interval=float(values["EMBEDDED_POLL_INTERVAL"]),
         keep_alive=float(values["KEEP_ALIVE"]),
-        reconnect_base_ms=int(values["RECONNECT_BASE_MS"]),
-        reconnect_max_ms=int(values["RECONNECT_MAX_MS"]),
+        reconnect_base_ms=values["RECONNECT_BASE_MS"],
+        reconnect_max_ms=values["RECONNECT_MAX_MS"],
     )
 
 

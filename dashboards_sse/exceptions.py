@@ -94,3 +94,12 @@ def _rebuild(cls: type[PublishError], args: tuple[Any, ...], kwargs: dict[str, A
 
 class PushpinConfigError(DashboardsSSEError, ValueError):
     """A Pushpin setting (address, port, run dir, signing key) that our config cannot use."""
+
+
+class NotPublishedWarning(UserWarning):
+    """An update was stored but published to no GRIP proxy, and no stream can show it live:
+    this process has no GRIP_URL or GRIP_PROXIES while ``PUSHPIN_REQUIRED`` is True.
+
+    (Without ``PUSHPIN_REQUIRED`` a process without a proxy is in embedded mode: streams that
+    Django serves itself read the stored update, so it is delivered and nothing is warned.)
+    """

@@ -21,7 +21,6 @@ from django.http import (
     HttpResponse,
     HttpResponseBadRequest,
     HttpResponseBase,
-    HttpResponseForbidden,
     HttpResponseNotFound,
     HttpResponseRedirect,
     StreamingHttpResponse,
@@ -35,6 +34,7 @@ from .dashboard import ScopedDashboard, Target, get_dashboard, get_target
 from .embedded import EmbeddedStream
 from .exceptions import InvalidKey, InvalidShare, UnknownDashboard, UnknownScope
 from .publish import wire
+from .refusals import Refusal, grip_refusal, not_permitted, refuse
 from .resume import InvalidEventId, parse_last_event_id
 from .scopes import USER
 
@@ -109,22 +109,14 @@ def dashboard_stream(request: HttpRequest, slug: str, key: str | None = None) ->
         dashboard = _find(slug, key, user)
     except NotFound as exc:
         if key is not None and user is None:  # an anonymous user learns nothing of objects
-            return _text(HttpResponseForbidden, f"You may not view the dashboard {slug!r}.")
+            return refuse(request, not_permitted(slug))
         return _text(HttpResponseNotFound, str(exc))
     config = get_settings()
     grip = getattr(request, "grip", None)
     proxied = bool(grip and grip.proxied)
-    if request.META.get("HTTP_GRIP_SIG") and not (grip and grip.signed):
-        return _text(
-            HttpResponseForbidden,
-            "Grip-Sig did not verify: the request did not come from our Pushpin "
-            "(or the key in GRIP_URL or GRIP_PROXIES differs from Pushpin's sig_key).",
-        )
-    if not proxied and config.pushpin_required:
-        return _text(
-            HttpResponseForbidden,
-            "This stream is served through Pushpin: open it via the proxy, not Django directly.",
-        )
+    refusal = grip_refusal(request, config)
+    if refusal is not None:
+        return refuse(request, refusal)
     try:
         last_id = parse_last_event_id(request, dashboard.channel)
     except InvalidEventId as exc:
@@ -151,7 +143,7 @@ def dashboard_stream(request: HttpRequest, slug: str, key: str | None = None) ->
         if request.GET.get("recover") == "true":
             last_id = hold.recovered_id(request, dashboard.channel, config.grip_prefix)
     elif not dashboard.user_can_view(user):
-        return _text(HttpResponseForbidden, f"You may not view the dashboard {slug!r}.")
+        return refuse(request, not_permitted(slug))
     else:
         viewer = hold.user_id(user)
 
@@ -262,7 +254,7 @@ def shared_stream(
             # A follow-up of a held stream: Pushpin sends this to the viewer (who stops and
             # shows offline), and with no hold and no next link the stream ends.
             return HttpResponse(wire.forbidden_event(str(exc)), content_type="text/event-stream")
-        return _text(HttpResponseForbidden, str(exc))
+        return refuse(request, Refusal("share link refused", str(exc), misconfigured=False))
     if not proxied:
         stream = EmbeddedStream(
             target.channel,

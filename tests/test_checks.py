@@ -171,3 +171,88 @@ def test_channel_manager_subclass_passes(settings: Any) -> None:
 
 class OwnManager(DashboardChannelManager):
     pass
+
+
+def test_e014_unknown_dashboards_sse_key(settings: Any) -> None:
+    settings.DASHBOARDS_SSE = {"PUBLISH_TIMEOUT": 1, "TIMEOUT": 1, "COLOUR": "red"}
+    (error,) = check_settings()
+    assert error.id == "dashboards_sse.E014"
+    assert error.msg == "Unknown DASHBOARDS_SSE setting(s): COLOUR, TIMEOUT."
+    assert error.hint is not None and "PUBLISH_TIMEOUT" in error.hint
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("PUBLISH_TIMEOUT", "soon", "must be a positive number, got 'soon'"),
+        ("PUBLISH_TIMEOUT", True, "must be a positive number, got True"),
+        ("PUBLISH_TIMEOUT", [5], "must be a positive number, got [5]"),
+        ("KEEP_ALIVE", 0, "must be a positive number, got 0"),
+        ("KEEP_ALIVE", float("nan"), "must be a positive number, got nan"),
+        ("MAX_HTML_BYTES", 10.5, "must be a positive whole number, got 10.5"),
+        ("RECONNECT_MAX_MS", None, "must be a positive whole number, got None"),
+        ("PUSHPIN_REQUIRED", "false", "must be True, False or None, got 'false'"),
+        ("PUSHPIN_REQUIRED", 2, "must be True, False or None, got 2"),
+    ],
+)
+def test_e015_wrong_type(settings: Any, key: str, value: Any, expected: str) -> None:
+    settings.DASHBOARDS_SSE = {key: value}
+    (error,) = check_settings()
+    assert error.id == "dashboards_sse.E015"
+    assert error.msg == f"DASHBOARDS_SSE[{key!r}] {expected}."
+
+
+def test_e015_not_a_dict(settings: Any) -> None:
+    settings.DASHBOARDS_SSE = [("KEEP_ALIVE", 3)]
+    (error,) = check_settings()
+    assert error.id == "dashboards_sse.E015"
+    assert error.msg == "DASHBOARDS_SSE must be a dict, got list."
+
+
+def test_every_problem_is_reported_together(settings: Any) -> None:
+    settings.DASHBOARDS_SSE = {"KEEP_ALIVE": "x", "MAX_HTML_BYTES": -1, "TYPO": 1}
+    settings.GRIP_URL = 5561
+    assert ids() == [
+        "dashboards_sse.E014",
+        "dashboards_sse.E015",
+        "dashboards_sse.E015",
+        "dashboards_sse.E016",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("GRIP_URL", 5561, "GRIP_URL must be a string, got int."),
+        ("GRIP_URL", ["http://127.0.0.1:5561"], "GRIP_URL must be a string, got list."),
+        (
+            "GRIP_URL",
+            "127.0.0.1:5561?key=secret",
+            "GRIP_URL is not an http:// or https:// URL ('127.0.0.1:5561' without its query).",
+        ),
+        ("GRIP_PREFIX", 1, "GRIP_PREFIX must be a string, got int."),
+    ],
+)
+def test_e016_grip_setting_of_the_wrong_type(
+    settings: Any, name: str, value: Any, expected: str
+) -> None:
+    setattr(settings, name, value)
+    (error,) = check_settings()
+    assert error.id == "dashboards_sse.E016"
+    assert error.msg == expected
+    assert "secret" not in error.msg  # a key never ends up in logs
+
+
+def test_e017_urls_not_included(settings: Any) -> None:
+    settings.ROOT_URLCONF = "tests.urls_without_dashboards"
+    (error,) = check_settings()
+    assert error.id == "dashboards_sse.E017"
+    assert error.hint is not None
+    assert "include('dashboards_sse.urls')" in error.hint
+
+
+def test_w004_pushpin_required_without_a_proxy(settings: Any) -> None:
+    settings.DASHBOARDS_SSE = {"PUSHPIN_REQUIRED": True}
+    (warning,) = check_settings()
+    assert warning.id == "dashboards_sse.W004"
+    assert warning.level == checks.WARNING

@@ -101,10 +101,51 @@ def test_action_required() -> None:
 
 
 @pytest.mark.django_db
-def test_push_json() -> None:
-    out, _ = run("push", "testapp.ops", "cpu", "12.5")
+def test_push_json(settings: Any, publish_server: PublishServer) -> None:
+    settings.GRIP_URL = f"{publish_server.url}?key={KEY}"
+    out, err = run("push", "testapp.ops", "cpu", "12.5")
     assert re.fullmatch(r"pushed testapp\.ops cpu \(event \d+\)\n", out)
+    assert err == ""
     assert state("cpu")["value"] == 12.5
+
+
+STORED_ONLY = (
+    r"stored testapp\.ops cpu \(event \d+\), not published: no GRIP_URL or GRIP_PROXIES in "
+    r"this process's settings\n"
+)
+
+
+@pytest.mark.django_db
+def test_push_without_a_proxy_says_stored_not_pushed() -> None:
+    """Embedded mode: stored is delivered to the streams Django serves, so it succeeds; but a
+    site behind Pushpin would not see it, which the warning says."""
+    out, err = run("push", "testapp.ops", "cpu", "12.5")
+    assert re.fullmatch(STORED_ONLY, out)
+    assert err == command.EMBEDDED_ONLY + "\n"
+    assert "pages served through Pushpin" in err
+    assert state("cpu")["value"] == 12.5
+
+
+@pytest.mark.django_db
+def test_push_without_a_proxy_quiet() -> None:
+    out, err = run("--verbosity", "0", "push", "testapp.ops", "cpu", "1")
+    assert re.fullmatch(STORED_ONLY, out)
+    assert err == ""
+
+
+@pytest.mark.django_db
+def test_push_without_a_proxy_when_pushpin_is_required(settings: Any) -> None:
+    """Nothing can show it: an error (exit 1), not "pushed"; the value is stored."""
+    settings.DASHBOARDS_SSE = {"PUSHPIN_REQUIRED": True}
+    with pytest.raises(CommandError) as info:
+        run("push", "testapp.ops", "cpu", "3")
+    assert re.fullmatch(
+        r"Stored testapp\.ops cpu \(event \d+\), not published: no GRIP_URL or GRIP_PROXIES in "
+        r"this process's settings, and PUSHPIN_REQUIRED is True: no stream shows it\. Set "
+        r"GRIP_URL to Pushpin's publish endpoint\.",
+        str(info.value),
+    )
+    assert state("cpu")["value"] == 3
 
 
 @pytest.mark.django_db
@@ -157,7 +198,7 @@ def test_push_publish_failed(settings: Any, closed_port: int) -> None:
 @pytest.mark.django_db
 def test_refresh_once() -> None:
     out, err = run("refresh")
-    assert (out, err) == ("", "")
+    assert (out, err) == ("", command.EMBEDDED_ONLY + "\n")  # once, not per dashboard
     assert state("requests")["value"] == 42
     rows = ComponentState.objects.filter(dashboard__startswith="testapp.")
     assert sorted(rows.values_list("dashboard", "component")) == [
@@ -203,11 +244,13 @@ def test_refresh_reports_failures_and_carries_on(broken: list[type[Dashboard]]) 
     message = r"^2 dashboard\(s\) failed to refresh \(see above\)\.$"
     with pytest.raises(CommandError, match=message):
         call_command("dashboards_sse", "refresh", stdout=StringIO(), stderr=stderr)
-    assert stderr.getvalue().splitlines() == [
+    lines = stderr.getvalue().splitlines()
+    assert [line for line in lines if line != command.EMBEDDED_ONLY] == [
         "t-commands.failing: provider failed: RuntimeError: boom",
         "t-commands.invalid: dashboard 't-commands.invalid', stat 'value': "
         "expected a number, got str 'many'.",
     ]
+    assert lines.count(command.EMBEDDED_ONLY) == 1
     assert state("requests")["value"] == 42
 
 
@@ -219,6 +262,7 @@ def test_refresh_json_reports_pushes_and_failures(broken: list[type[Dashboard]])
     report = json.loads(stdout.getvalue())["refreshed"]
     by_slug = {entry["dashboard"]: entry for entry in report}
     assert by_slug["testapp.ops"]["values"] == {"requests": 42}
+    assert by_slug["testapp.ops"]["published"] is False  # no GRIP_URL: embedded mode
     assert by_slug["testapp.ops"]["event_ids"]["requests"] == state_event_id("requests")
     assert by_slug["t-commands.failing"]["error"] == "provider failed: RuntimeError: boom"
     assert "expected a number" in by_slug["t-commands.invalid"]["error"]
@@ -320,7 +364,8 @@ def test_process_list(database: Path) -> None:
 def test_process_push(database: Path) -> None:
     completed = manage(database, "push", "testapp.ops", "cpu", '{"value": 7, "note": "from cron"}')
     assert completed.returncode == 0, completed.stderr
-    assert re.fullmatch(r"pushed testapp\.ops cpu \(event \d+\)\n", completed.stdout)
+    assert re.fullmatch(STORED_ONLY, completed.stdout)
+    assert completed.stderr == command.EMBEDDED_ONLY + "\n"
     assert stored(database, "cpu") == {"value": 7, "change": None, "note": "from cron"}
 
 
@@ -388,7 +433,7 @@ def test_process_publish(database: Path, publish_server: PublishServer) -> None:
 
 
 def test_process_refresh(database: Path) -> None:
-    completed = manage(database, "refresh")
+    completed = manage(database, "-v0", "refresh")  # quiet: not even the embedded warning
     assert completed.returncode == 0, completed.stderr
     assert (completed.stdout, completed.stderr) == ("", "")
     assert stored(database, "requests")["value"] == 42
@@ -399,3 +444,47 @@ def test_process_refresh_every_not_a_number(database: Path) -> None:
     assert completed.returncode == 2
     assert "error: argument --every: invalid float value: 'often'" in completed.stderr
     assert "Traceback" not in completed.stderr
+
+
+@pytest.mark.parametrize("action", [("push", "testapp.ops", "cpu", "1"), ("refresh",)])
+def test_process_database_without_tables(tmp_path: Path, action: tuple[str, ...]) -> None:
+    """A second terminal on another (empty) database: one line saying what to do."""
+    empty = tmp_path / "other.sqlite3"
+    completed = manage(empty, *action)
+    assert completed.returncode == 1
+    assert completed.stderr == (
+        "CommandError: The database has no table dashboards_sse_componentstate, "
+        "django_eventstream_event, django_eventstream_eventcounter: run `python manage.py "
+        f"migrate`. This process uses the sqlite3 database {str(empty)!r} (settings "
+        "tests.settings); is it the site's?\n"
+    )
+    assert completed.stdout == ""
+
+
+def test_process_database_that_cannot_open(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-folder" / "db.sqlite3"
+    completed = manage(missing, "push", "testapp.ops", "cpu", "1")
+    assert completed.returncode == 1
+    assert completed.stderr == (
+        "CommandError: Database error: unable to open database file. Check DATABASES. This "
+        f"process uses the sqlite3 database {str(missing)!r} (settings tests.settings); is it "
+        "the site's?\n"
+    )
+
+
+@pytest.mark.django_db
+def test_a_table_missing_mid_command_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database error after the tables were checked (dropped, another schema) is a
+    CommandError naming migrate, never a traceback."""
+    from django.db import OperationalError
+
+    def fail(*args: Any, **kwargs: Any) -> None:
+        raise OperationalError("no such table: dashboards_sse_componentstate")
+
+    monkeypatch.setattr(command, "push", fail)
+    with pytest.raises(CommandError) as info:
+        run("push", "testapp.ops", "cpu", "1")
+    assert str(info.value).startswith(
+        "Database error: no such table: dashboards_sse_componentstate. Run `python manage.py "
+        "migrate`. This process uses the sqlite3 database "
+    )

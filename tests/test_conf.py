@@ -54,8 +54,10 @@ def test_unknown_setting(settings: Any) -> None:
     with pytest.raises(ImproperlyConfigured) as info:
         get_settings()
     assert str(info.value).startswith(
-        "Unknown DASHBOARDS_SSE setting(s): COLOUR, TIMEOUT. Known: PUSHPIN_REQUIRED, "
+        "Unknown DASHBOARDS_SSE setting(s): COLOUR, TIMEOUT. Check the spelling; the known keys "
+        "are PUSHPIN_REQUIRED, "
     )
+    assert str(info.value).endswith("(dashboards_sse.E014)")
 
 
 def test_grip_url(settings: Any) -> None:
@@ -169,3 +171,28 @@ def test_grip_prefix(settings: Any) -> None:
 def test_eventstream_defaults_set_by_app() -> None:
     assert django_settings.EVENTSTREAM_STORAGE_CLASS == conf.STORAGE_CLASS
     assert django_settings.EVENTSTREAM_CHANNELMANAGER_CLASS == conf.CHANNEL_MANAGER_CLASS
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [("PUBLISH_TIMEOUT", "3", 3.0), ("MAX_HTML_BYTES", "2048", 2048), ("MAX_HTML_BYTES", 8.0, 8)],
+)
+def test_numeric_strings_and_whole_floats_are_read(
+    settings: Any, key: str, value: Any, expected: float
+) -> None:
+    """Values read from the environment are strings; they work when they are numbers."""
+    settings.DASHBOARDS_SSE = {key: value}
+    read = getattr(get_settings(), key.lower())
+    assert read == expected
+    assert type(read) is type(expected)
+
+
+def test_a_value_of_the_wrong_type_is_improperly_configured(settings: Any) -> None:
+    """Not a TypeError deep inside the first push: the problem, its fix and its check id."""
+    settings.DASHBOARDS_SSE = {"KEEP_ALIVE": "often"}
+    with pytest.raises(ImproperlyConfigured) as info:
+        get_settings()
+    assert str(info.value) == (
+        "DASHBOARDS_SSE['KEEP_ALIVE'] must be a positive number, got 'often'. The default is "
+        "15.0; remove the key to use it. (dashboards_sse.E015)"
+    )

@@ -341,7 +341,7 @@ def run(*args: str) -> str:
 def test_cli_push_and_refresh_take_a_key(stores: tuple[Store, Store, Any]) -> None:
     north, _, _ = stores
     out = run("push", "testapp.store-sales", "orders", "7", "--key", "north")
-    assert out.startswith("pushed testapp.store-sales/north orders (event ")
+    assert out.startswith("stored testapp.store-sales/north orders (event ")  # embedded mode
     assert state(north, "orders")["value"] == 7
     with pytest.raises(CommandError, match=r"scoped by testapp\.Store .* --key <key>"):
         run("push", "testapp.store-sales", "orders", "7")

@@ -192,6 +192,17 @@ def test_head_nonce() -> None:
     assert '<script src="/static/dashboards_sse/dashboards_sse.js" defer nonce="abc123">' in html
 
 
+def test_head_without_htmx() -> None:
+    """The page loads htmx itself: only the SSE extension (for the page's htmx) and ours."""
+    html = render("{% dashboards_sse_head htmx=False %}", csp_nonce="abc123")
+    assert "htmx-2" not in html
+    assert html == (
+        '<link rel="stylesheet" href="/static/dashboards_sse/dashboards_sse.css">'
+        '<script src="/static/django_htmx/ext/hx-sse-2.min.js" defer nonce="abc123"></script>'
+        '<script src="/static/dashboards_sse/dashboards_sse.js" defer nonce="abc123"></script>'
+    )
+
+
 def test_page_includes_head(client: Client) -> None:
     html = client.get("/dashboards/testapp.ops/").content.decode()
     assert "/static/django_htmx/ext/hx-sse-2.min.js" in html

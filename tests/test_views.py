@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.conf import settings as django_settings
 from django.http import HttpResponseBase
 from django.test import AsyncClient, Client
 
-from dashboards_sse import hold, push, views
+from dashboards_sse import hold, push, refusals, views
 from dashboards_sse.embedded import PREAMBLE, EmbeddedStream
 from dashboards_sse.publish import wire
 
@@ -127,10 +128,67 @@ def test_stream_forbidden_embedded(client: Client, user: Any) -> None:
 
 
 @pytest.mark.django_db
-def test_stream_grip_sig_without_grip_url(client: Client) -> None:
+def test_stream_grip_sig_without_grip_url(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Pushpin in front of a Django without GRIP_URL (a startproject reading no environment):
+    not "the key differs", but what is missing and where."""
     response = client.get(OPS_STREAM, HTTP_GRIP_SIG=grip_sig())
     assert response.status_code == 403
-    assert text(response).startswith("Grip-Sig did not verify")
+    assert response[refusals.REASON_HEADER] == "Django has no GRIP_URL"
+    assert text(response).startswith(
+        "This request came through Pushpin (it carries Grip-Sig), but this Django has no "
+        "GRIP_URL or GRIP_PROXIES"
+    )
+    (record,) = [r for r in caplog.records if r.name == "dashboards_sse"]
+    assert record.levelname == "WARNING"
+    assert record.getMessage() == (
+        "dashboards_sse: stream /dashboards/testapp.ops/stream/ refused (Django has no "
+        f"GRIP_URL): {refusals.NO_GRIP_URL.message}"
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("grip_url", [GRIP_URL, None], ids=["grip-url", "no-grip-url"])
+@pytest.mark.parametrize("signed", [True, False], ids=["signed", "direct"])
+def test_stream_without_grip_middleware(
+    client: Client, settings: Any, grip_url: str | None, signed: bool
+) -> None:
+    settings.GRIP_URL = grip_url
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != "django_grip.GripMiddleware"]
+    headers = {"HTTP_GRIP_SIG": grip_sig()} if signed else {}
+    response = client.get(OPS_STREAM, **headers)
+    if grip_url is None and not signed:
+        assert response.status_code == 200  # embedded mode needs no GRIP
+        return
+    assert response.status_code == 403
+    assert response[refusals.REASON_HEADER] == "GripMiddleware missing"
+    assert text(response) == refusals.NO_MIDDLEWARE.message + "\n"
+
+
+@pytest.mark.django_db
+def test_stream_refusals_name_their_reason(
+    client: Client, pushpin: None, user: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Each 403 carries its few words for the page's badge; access problems log at INFO
+    (the viewer's, not the site's), setup problems at WARNING."""
+    caplog.set_level(logging.INFO, logger="dashboards_sse")
+    key_differs = client.get(OPS_STREAM, HTTP_GRIP_SIG=grip_sig("x" * 40))
+    direct = client.get(OPS_STREAM)
+    client.force_login(user)
+    denied = client.get(SECRET_STREAM, HTTP_GRIP_SIG=grip_sig())
+    assert [r[refusals.REASON_HEADER] for r in (key_differs, direct, denied)] == [
+        "Pushpin key differs",
+        "open it through Pushpin",
+        "not permitted",
+    ]
+    assert [r.status_code for r in (key_differs, direct, denied)] == [403] * 3
+    logged = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "dashboards_sse"]
+    assert [level for level, _ in logged] == ["WARNING", "WARNING", "INFO"]
+    assert logged[2][1] == (
+        "dashboards_sse: stream /dashboards/testapp.secret/stream/ refused (not permitted): "
+        "You may not view the dashboard 'testapp.secret'."
+    )
 
 
 @pytest.mark.django_db

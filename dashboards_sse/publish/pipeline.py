@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
@@ -36,7 +37,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.db import transaction
 
 from .. import conf
-from ..exceptions import InvalidValue, PublishError
+from ..exceptions import InvalidValue, NotPublishedWarning, PublishError
 from ..registry import get_dashboard
 from ..types import Board, Part, Pushed, State
 from . import store, wire
@@ -349,13 +350,42 @@ def _send(
         return
     if not items:
         return
+    if not config.publishes:
+        _stored_only(config, dashboards)
+        return
     connection = transaction.get_connection()
     if connection.in_atomic_block:
         transaction.on_commit(lambda: _publish_after_commit(items, config, dashboards))
         return
     publish_items(items, config)
     for result in results:
-        result.published = config.publishes and bool(result.event_ids)
+        result.published = bool(result.event_ids)
+
+
+# What a process without a GRIP proxy is told (once): its updates reach embedded streams only.
+NO_PROXY = "no GRIP_URL or GRIP_PROXIES in this process's settings"
+_told_embedded = False
+
+
+def _stored_only(config: conf.Settings, dashboards: str) -> None:
+    """An update stored with no proxy to publish to. In embedded mode that is delivery (the
+    streams Django serves read the storage); with PUSHPIN_REQUIRED no stream can show it."""
+    global _told_embedded
+    if config.pushpin_required:
+        warnings.warn(
+            f"dashboards_sse: the update of {dashboards} is stored but not published: "
+            f"{NO_PROXY}, and PUSHPIN_REQUIRED is True, so no stream shows it. Set GRIP_URL "
+            "to Pushpin's publish endpoint (system check dashboards_sse.W004).",
+            NotPublishedWarning,
+            stacklevel=5,  # push()'s caller
+        )
+    elif not _told_embedded:
+        _told_embedded = True
+        logger.info(
+            "dashboards_sse: %s: updates are stored and reach the streams Django serves itself "
+            "(embedded mode), not pages served through Pushpin.",
+            NO_PROXY,
+        )
 
 
 def _publish_after_commit(

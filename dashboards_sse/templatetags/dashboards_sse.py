@@ -25,21 +25,32 @@ register = template.Library()
 SNAPSHOT_KEY = "_dashboards_sse_snapshot"
 
 
+# htmx 2's SSE extension as django-htmx ships it (the same file htmx_script(extensions=...) loads).
+SSE_EXTENSION = "django_htmx/ext/hx-sse-2.min.js"
+
+
 @register.simple_tag(takes_context=True)
-def dashboards_sse_head(context: template.Context) -> SafeString:
-    """htmx 2 and its SSE extension (django-htmx's static files), our client script and styles."""
+def dashboards_sse_head(context: template.Context, htmx: bool = True) -> SafeString:
+    """Our styles, htmx 2 and its SSE extension (django-htmx's static files), our client script.
+
+    ``{% dashboards_sse_head htmx=False %}`` on a page that loads htmx 2 itself (django-htmx's
+    ``{% htmx_script %}``, or its own): only the SSE extension is added, to the page's htmx.
+    Put it after the page's htmx. Two copies of htmx would each process the page, and the one
+    that does it first lacks the SSE extension (the client then connects without it and says so
+    in the console).
+    """
     nonce = context.get("csp_nonce")
     nonce_attr = format_html(' nonce="{}"', nonce) if nonce else ""
+
+    def script(path: str) -> SafeString:
+        return format_html('<script src="{}" defer{}></script>', static(path), nonce_attr)
+
     return mark_safe(
         format_html(
             '<link rel="stylesheet" href="{}">', static("dashboards_sse/dashboards_sse.css")
         )
-        + htmx_script(extensions="hx-sse", nonce=nonce)
-        + format_html(
-            '<script src="{}" defer{}></script>',
-            static("dashboards_sse/dashboards_sse.js"),
-            nonce_attr,
-        )
+        + (htmx_script(extensions="hx-sse", nonce=nonce) if htmx else script(SSE_EXTENSION))
+        + script("dashboards_sse/dashboards_sse.js")
     )
 
 

@@ -11,6 +11,7 @@ from django_eventstream.utils import sse_encode_event
 
 from dashboards_sse import (
     InvalidValue,
+    NotPublishedWarning,
     PublishError,
     Pushed,
     UnknownComponent,
@@ -381,3 +382,48 @@ def test_a_message_over_the_size_limit_is_split(
     assert [item["id"] for item in request[2]["items"]] == ["1", "2"]
     rows = ComponentState.objects.filter(dashboard="testapp.ops")
     assert dict(rows.values_list("component", "event_id")) == {"cpu": 1, "status": 2}
+
+
+# -- no GRIP proxy -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_embedded_mode_says_so_once_in_the_log(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a proxy, stored is delivered (embedded streams read the storage): no warning,
+    one log line per process saying where the updates go."""
+    from dashboards_sse.publish import pipeline
+
+    monkeypatch.setattr(pipeline, "_told_embedded", False)
+    with caplog.at_level(logging.INFO, logger="dashboards_sse"):
+        push("testapp.ops", cpu=1)
+        push("testapp.ops", cpu=2)
+    (record,) = caplog.records
+    assert record.levelno == logging.INFO
+    assert record.getMessage() == (
+        "dashboards_sse: no GRIP_URL or GRIP_PROXIES in this process's settings: updates are "
+        "stored and reach the streams Django serves itself (embedded mode), not pages served "
+        "through Pushpin."
+    )
+
+
+@pytest.mark.django_db
+def test_pushpin_required_without_a_proxy_warns(settings: Any) -> None:
+    """No stream can show the update (streams need Pushpin, nothing is published to it)."""
+    settings.DASHBOARDS_SSE = {"PUSHPIN_REQUIRED": True}
+    with pytest.warns(NotPublishedWarning) as warned:
+        result = push("testapp.ops", cpu=4)
+    assert result.published is False and result.event_id is not None  # stored all the same
+    assert str(warned[0].message).startswith(
+        "dashboards_sse: the update of testapp.ops is stored but not published: no GRIP_URL or "
+        "GRIP_PROXIES in this process's settings, and PUSHPIN_REQUIRED is True"
+    )
+    assert warned[0].filename == __file__  # points at the push() call
+
+
+@pytest.mark.django_db
+def test_nothing_to_publish_warns_nothing(settings: Any) -> None:
+    settings.DASHBOARDS_SSE = {"PUSHPIN_REQUIRED": True}
+    result = push("testapp.activity", events={"remove": "absent"})  # no change on screen
+    assert result.event_id is None  # no event: nothing went unpublished, no warning

@@ -7,14 +7,17 @@ import json
 import re
 import sys
 import time
+import warnings
 from argparse import ArgumentParser
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
+from django_eventstream.models import Event, EventCounter
 
 from ...conf import get_settings
 from ...dashboard import (
@@ -25,9 +28,11 @@ from ...dashboard import (
     get_target,
     target_name,
 )
-from ...exceptions import DashboardsSSEError
+from ...exceptions import DashboardsSSEError, NotPublishedWarning
+from ...models import ComponentState
 from ...probe import probe_pushpin
 from ...publish import push
+from ...publish.pipeline import NO_PROXY
 from ...pushpin_config import (
     DEFAULT_CLIENT_BUFFER_SIZE,
     DEFAULT_HTTP,
@@ -58,6 +63,13 @@ from ...sharing import revoke, share
 
 DURATION = re.compile(r"(\d+)([smhdw])")
 DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+# What a push from a process without a GRIP proxy reaches, and what to do if that is not enough.
+EMBEDDED_ONLY = (
+    "Warning: updates from this process reach the streams Django serves itself (embedded mode: "
+    "runserver without Pushpin), not pages served through Pushpin. If the site runs behind "
+    "Pushpin, run this command with the site's settings (its GRIP_URL)."
+)
 
 
 def parse_value(text: str) -> Any:
@@ -216,7 +228,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
+        self.verbosity = options.get("verbosity", 1)
         try:
+            if action not in ("list", "pushpin"):
+                require_tables()
             if action == "pushpin":
                 self.pushpin(options)
             elif action == "list":
@@ -234,6 +249,8 @@ class Command(BaseCommand):
                 self.refresh(targets, options["every"], options["json"])
         except DashboardsSSEError as exc:
             raise CommandError(str(exc)) from None
+        except DatabaseError as exc:
+            raise CommandError(database_problem(exc)) from None
 
     def pushpin(self, options: dict[str, Any]) -> None:
         """Render our Pushpin config and exec Pushpin (or print the key, or write the config)."""
@@ -328,12 +345,31 @@ class Command(BaseCommand):
 
     def push_one(self, slug: str, name: str, text: str, key: str | None) -> None:
         target = self.target(slug, key)
-        result = push(target, **{name: parse_value(text)})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NotPublishedWarning)  # said below, as an error
+            result = push(target, **{name: parse_value(text)})
         event = result.event_ids.get(name)
         sent = f"event {event}" if event is not None else "nothing changed on screen: no event"
         if name in result.deferred:
             sent = "stored; sent when its max_rate slot opens"
-        self.stdout.write(f"pushed {target_name(target)} {name} ({sent})")
+        config = get_settings()
+        if config.publishes or event is None:
+            self.stdout.write(f"pushed {target_name(target)} {name} ({sent})")
+            return
+        stored = f"stored {target_name(target)} {name} ({sent}), not published: {NO_PROXY}"
+        if config.pushpin_required:
+            raise CommandError(
+                f"{stored[0].upper()}{stored[1:]}, and PUSHPIN_REQUIRED is True: no stream shows "
+                "it. Set GRIP_URL to Pushpin's publish endpoint."
+            )
+        self.stdout.write(stored)
+        self.warn_embedded_only()
+
+    def warn_embedded_only(self) -> None:
+        """Say (once, on stderr, unless -v0) that an update only reached embedded streams."""
+        if self.verbosity > 0 and not getattr(self, "warned", False):
+            self.warned = True
+            self.stderr.write(EMBEDDED_ONLY)
 
     def share(self, options: dict[str, Any]) -> None:
         listing, revoking, slug = options["list"], options["revoke"], options["dashboard"]
@@ -426,14 +462,28 @@ class Command(BaseCommand):
         Returns one entry per dashboard: what was pushed with its event ids, or the error.
         """
         report: list[dict[str, Any]] = []
+        config = get_settings()
         for dashboard in dashboards:
             entry: dict[str, Any] = {"dashboard": target_name(dashboard)}
             try:
-                pushed = dashboard.refresh()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", NotPublishedWarning)  # said below
+                    pushed = dashboard.refresh()
                 if pushed is not None:
                     entry.update(values=pushed.values, event_ids=pushed.event_ids)
+                    entry["published"] = pushed.published
+                if pushed is not None and pushed.event_ids and not config.publishes:
+                    if config.pushpin_required:
+                        entry["error"] = (
+                            f"stored, not published: {NO_PROXY}, and PUSHPIN_REQUIRED is True: "
+                            "no stream shows it. Set GRIP_URL to Pushpin's publish endpoint."
+                        )
+                    else:
+                        self.warn_embedded_only()
             except DashboardsSSEError as exc:
                 entry["error"] = str(exc)
+            except DatabaseError as exc:
+                entry["error"] = database_problem(exc)
             except Exception as exc:  # a provider raised: say which, keep the loop alive
                 entry["error"] = f"provider failed: {type(exc).__name__}: {exc}"
             if "error" in entry:
@@ -442,3 +492,36 @@ class Command(BaseCommand):
         if as_json:
             self.stdout.write(json.dumps({"refreshed": report}, default=str))
         return report
+
+
+def require_tables() -> None:
+    """CommandError (one line: what to do) unless the database has dashboards_sse's tables."""
+    needed = [model._meta.db_table for model in (ComponentState, Event, EventCounter)]
+    try:
+        present = set(connection.introspection.table_names())
+    except DatabaseError as exc:
+        raise CommandError(database_problem(exc)) from None
+    missing = [table for table in needed if table not in present]
+    if missing:
+        raise CommandError(
+            f"The database has no table {', '.join(missing)}: run `python manage.py migrate`. "
+            f"{_which_database()}"
+        )
+
+
+def database_problem(exc: DatabaseError) -> str:
+    """One line for a database error: what failed, what to do."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if "no such table" in text or "does not exist" in text:
+        return f"Database error: {text}. Run `python manage.py migrate`. {_which_database()}"
+    return f"Database error: {text}. Check DATABASES. {_which_database()}"
+
+
+def _which_database() -> str:
+    """Which database this process uses: a second terminal may have other settings."""
+    database = connection.settings_dict
+    engine = str(database.get("ENGINE", "")).rsplit(".", 1)[-1]
+    return (
+        f"This process uses the {engine} database {str(database.get('NAME'))!r} "
+        f"(settings {settings.SETTINGS_MODULE or 'configured in code'}); is it the site's?"
+    )

@@ -7,7 +7,10 @@
  *     starting from the id the page was rendered with, so nothing pushed in between is missed;
  *   - exponential backoff with full jitter and a cap, also after non-200 answers such as a
  *     502 while Django restarts (a bare EventSource gives up on those for good);
- *   - a status on the root (data-dsse-status: connecting, live, reconnecting, offline);
+ *   - a status on the root (data-dsse-status: connecting, live, reconnecting, offline), with
+ *     the reason a connection is refused (data-dsse-reason, shown in the badge): an EventSource
+ *     cannot read a failed answer, so the first failure of a streak fetches the stream URL once
+ *     and reads the few words the server puts in its Dashboards-SSE-Reason header;
  *   - a fresh page when the server says the history needed to resume has expired;
  *   - never an older state after a newer one: ids are per dashboard channel and increasing, so
  *     an event at or below the last one applied (Pushpin re-sending what it recovered, a replay
@@ -29,6 +32,7 @@
   var CLOSED = 2;
   var OFFLINE_AFTER_ATTEMPTS = 4;
   var UPDATE_EVENT = "dsse-update";
+  var REASON_HEADER = "Dashboards-SSE-Reason";
   var WIRE_VERSION = 1;
 
   // The number of a one-channel stream id ("dashboard.shop.sales:42" -> 42), else null
@@ -61,6 +65,10 @@
     this.attempt = 0;
     this.timer = null;
     this.inner = null;
+    this.status = "connecting";
+    this.reason = ""; // why the server refuses the stream (from its answer), or ""
+    this.refused = false; // a 4xx answer: offline at once, not after a few attempts
+    this.explaining = false; // the failure streak's one fetch of the reason is under way or done
     this.connect();
   }
 
@@ -120,6 +128,7 @@
       var condition = "";
       try { condition = JSON.parse(event.data).condition; } catch (e) { /* not JSON */ }
       if (condition === "forbidden") {
+        self.reason = "not permitted";
         self.close();
         self.setStatus("offline");
       } else {
@@ -131,6 +140,10 @@
       if (inner !== self.inner) return;
       self.readyState = OPEN;
       self.attempt = 0;
+      inner.dsseOpened = true;
+      self.reason = "";
+      self.refused = false;
+      self.explaining = false;
       self.setStatus("live");
       if (self.onopen) self.onopen(event);
     };
@@ -139,9 +152,31 @@
       // Take reconnection over from the browser: its retry keeps no backoff and stops for good
       // on a non-200 answer. readyState stays CONNECTING so htmx does not build a new source.
       inner.close();
+      if (!inner.dsseOpened) self.explain(); // refused, not cut: ask why
       self.scheduleReconnect();
       if (self.onerror) self.onerror(event);
     };
+  };
+
+  // Fetch the stream URL once per failure streak to read why it is refused (status and the
+  // reason header); a stream that opens after all is aborted at once.
+  ResilientSource.prototype.explain = function () {
+    if (this.explaining || typeof fetch !== "function") return;
+    this.explaining = true;
+    var self = this;
+    var controller = typeof AbortController === "function" ? new AbortController() : null;
+    fetch(this.url, {
+      credentials: "include",
+      cache: "no-store",
+      headers: { Accept: "text/event-stream" },
+      signal: controller ? controller.signal : undefined,
+    }).then(function (response) {
+      if (controller) controller.abort();
+      if (response.ok || self.readyState !== CONNECTING) return;
+      self.reason = response.headers.get(REASON_HEADER) || "HTTP " + response.status;
+      self.refused = response.status >= 400 && response.status < 500;
+      self.setStatus(self.refused ? "offline" : self.status);
+    }).catch(function () { /* unreachable: the status says so already */ });
   };
 
   ResilientSource.prototype.scheduleReconnect = function () {
@@ -149,7 +184,8 @@
     var self = this;
     this.readyState = CONNECTING;
     this.attempt += 1;
-    var offline = this.attempt >= OFFLINE_AFTER_ATTEMPTS || navigator.onLine === false;
+    var offline =
+      this.refused || this.attempt >= OFFLINE_AFTER_ATTEMPTS || navigator.onLine === false;
     this.setStatus(offline ? "offline" : "reconnecting");
     var ceiling = Math.min(this.maxDelay, this.baseDelay * Math.pow(2, this.attempt - 1));
     var delay = Math.random() * ceiling; // full jitter: viewers do not come back in lockstep
@@ -173,11 +209,15 @@
   };
 
   ResilientSource.prototype.setStatus = function (status) {
+    this.status = status;
     if (this.onstatus) this.onstatus(status);
     if (!this.root) return;
     this.root.setAttribute("data-dsse-status", status);
+    var reason = status === "live" ? "" : this.reason;
+    if (reason) this.root.setAttribute("data-dsse-reason", reason);
+    else this.root.removeAttribute("data-dsse-reason");
     var text = this.root.querySelector(".dsse-status-text");
-    if (text) text.textContent = status;
+    if (text) text.textContent = reason ? status + ": " + reason : status;
   };
 
   // A dsse-update message's updates, or null (and a reload) when its format is newer than
@@ -324,9 +364,64 @@
     eventNumber: eventNumber,
     data: readData,
   };
-  if (typeof htmx === "undefined") {
-    console.error("dashboards_sse: htmx is not loaded; use {% dashboards_sse_head %}.");
-    return;
+
+  // Legacy events (type = a component's name, stored before the dsse-update format) on a root
+  // we connected ourselves: what htmx's SSE extension does with sse-swap.
+  function swapLegacy(root, source) {
+    var targets = root.querySelectorAll("[sse-swap]");
+    Array.prototype.forEach.call(targets, function (target) {
+      target.getAttribute("sse-swap").split(",").forEach(function (name) {
+        source.addEventListener(name.trim(), function (event) { swap(target, event.data); });
+      });
+    });
   }
-  htmx.createEventSource = createEventSource;
+
+  // Roots htmx's SSE extension did not connect once htmx processed the page: a second htmx
+  // was loaded (the page's own, e.g. {% htmx_script %}, and ours), and the one that processed
+  // the page has no SSE extension; or there is no htmx at all. Connect them ourselves, so a
+  // dashboard never stays on "connecting", and say how to load htmx once.
+  function connectOrphans() {
+    var roots = document.querySelectorAll("[data-dsse-root][sse-connect]");
+    for (var i = 0; i < roots.length; i++) {
+      var root = roots[i];
+      if (root.dsseSource) continue;
+      console.warn(
+        "dashboards_sse: htmx's SSE extension did not connect " +
+          root.getAttribute("data-dsse-dashboard") +
+          " (htmx loaded twice, or not at all?): connected without it. If the page loads its " +
+          "own htmx, put {% dashboards_sse_head htmx=False %} after it."
+      );
+      swapLegacy(root, createEventSource(root.getAttribute("sse-connect")));
+    }
+  }
+
+  // The page's htmx creates our sources, also one loaded after this script: the SSE extension
+  // calls whichever `htmx` is global then, so every script that runs before the page is
+  // processed is followed by a look (a script's load event comes before DOMContentLoaded).
+  function adopt() {
+    if (typeof htmx !== "undefined" && htmx.createEventSource !== createEventSource) {
+      htmx.createEventSource = createEventSource;
+    }
+  }
+  function adoptAfterScript(event) {
+    if (event.target && event.target.tagName === "SCRIPT") adopt();
+  }
+  function later() { window.setTimeout(connectOrphans, 0); } // after every htmx processed
+  adopt();
+  // A deferred script runs once the page is parsed ("interactive"), before DOMContentLoaded.
+  var script = document.currentScript;
+  var beforeReady =
+    document.readyState === "loading" ||
+    (script && script.defer && document.readyState !== "complete");
+  if (beforeReady) {
+    document.addEventListener("load", adoptAfterScript, true);
+    document.addEventListener("DOMContentLoaded", function () {
+      document.removeEventListener("load", adoptAfterScript, true);
+      adopt();
+      later();
+    });
+  } else {
+    later();
+  }
+  document.addEventListener("htmx:load", later); // content swapped in later
 })();
