@@ -20,8 +20,9 @@ venv: $(STAMP)
 
 # Debian packages: Pushpin (the GRIP proxy), Chromium (browser tests), Redis (the Celery
 # broker of the integration tests), PostgreSQL (concurrent publishers, tests/postgres.py; its
-# binaries are off PATH), nginx (the balancer of tests/fleet.py) and docker-compose (its
-# `config` validates compose.yaml; no engine), only where missing.
+# binaries are off PATH), nginx (the balancer of tests/fleet.py), docker-compose (its
+# `config` validates compose.yaml; no engine) and Node.js (the client's reconnect arithmetic,
+# tests/test_client_backoff.py), only where missing.
 system-deps:
 	@missing=""; \
 	command -v pushpin >/dev/null || missing="$$missing pushpin"; \
@@ -30,6 +31,7 @@ system-deps:
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v nginx >/dev/null || missing="$$missing nginx-light"; \
 	command -v docker-compose >/dev/null || missing="$$missing docker-compose"; \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \

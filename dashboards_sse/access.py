@@ -8,7 +8,7 @@ close. Embedded streams re-check by themselves (see embedded.py).
 
 Scoped dashboards have a stream per object, and knowing which of them a user has open would
 mean enumerating every key: instead all of the user's streams are closed (one item to their
-per-user channel), and each client reconnects within about a second (jittered backoff), where
+per-user channel), and each client reconnects within RECONNECT_SPREAD_MS (jittered), where
 the permission is applied again — those still allowed carry on from their last event. The same
 happens when a user loses staff or superuser status, changes their password, or logs out
 (Pushpin's follow-up requests carry only the user's id, never their session).

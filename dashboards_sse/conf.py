@@ -30,6 +30,7 @@ class UserSettings(TypedDict):
     KEEP_ALIVE: float
     RECONNECT_BASE_MS: int
     RECONNECT_MAX_MS: int
+    RECONNECT_SPREAD_MS: int
 
 
 DEFAULTS: Final[UserSettings] = {
@@ -48,6 +49,10 @@ DEFAULTS: Final[UserSettings] = {
     # Client reconnect backoff: first ceiling and cap, in milliseconds (full jitter below).
     "RECONNECT_BASE_MS": 500,
     "RECONNECT_MAX_MS": 30_000,
+    # A live stream that drops (Pushpin restarted, a network blip) comes back at a random time
+    # within this window: every screen of a big audience drops at once, and N viewers then
+    # reach Django at about N / window a second instead of all within RECONNECT_BASE_MS.
+    "RECONNECT_SPREAD_MS": 3_000,
 }
 
 STORAGE_CLASS = "django_eventstream.storage.DjangoModelStorage"
@@ -116,6 +121,7 @@ class Settings:
     keep_alive: float
     reconnect_base_ms: int
     reconnect_max_ms: int
+    reconnect_spread_ms: int
 
     @property
     def publishes(self) -> bool:
@@ -149,6 +155,7 @@ KINDS: Final[dict[str, str]] = {
     "KEEP_ALIVE": NUMBER,
     "RECONNECT_BASE_MS": WHOLE_NUMBER,
     "RECONNECT_MAX_MS": WHOLE_NUMBER,
+    "RECONNECT_SPREAD_MS": WHOLE_NUMBER,
 }
 
 
@@ -276,6 +283,7 @@ def get_settings() -> Settings:
         keep_alive=float(values["KEEP_ALIVE"]),
         reconnect_base_ms=values["RECONNECT_BASE_MS"],
         reconnect_max_ms=values["RECONNECT_MAX_MS"],
+        reconnect_spread_ms=values["RECONNECT_SPREAD_MS"],
     )
 
 

@@ -81,8 +81,10 @@ def stream_attrs(last_event_id: str) -> SafeString:
     and its reconnect backoff (written once for our roots and the adapter's elements)."""
     config = get_settings()
     return format_html(
-        'data-dsse-last-event-id="{}" data-dsse-backoff-base="{}" data-dsse-backoff-max="{}"',
+        'data-dsse-last-event-id="{}" data-dsse-backoff-base="{}" data-dsse-backoff-max="{}" '
+        'data-dsse-backoff-spread="{}"',
         last_event_id,
         config.reconnect_base_ms,
         config.reconnect_max_ms,
+        config.reconnect_spread_ms,
     )

@@ -79,6 +79,6 @@ if os.environ.get("DSSE_GRIP_URLS"):  # a Pushpin fleet: space-separated GRIP UR
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "/login/"
 # Short reconnect backoff so fault drills recover within seconds.
-DASHBOARDS_SSE: dict[str, float] = {"RECONNECT_MAX_MS": 2000}
+DASHBOARDS_SSE: dict[str, float] = {"RECONNECT_MAX_MS": 2000, "RECONNECT_SPREAD_MS": 500}
 if os.environ.get("DSSE_PUBLISH_TIMEOUT"):  # fault drills: report a dead proxy sooner
     DASHBOARDS_SSE["PUBLISH_TIMEOUT"] = float(os.environ["DSSE_PUBLISH_TIMEOUT"])

@@ -55,10 +55,15 @@ def test_dashboard_from_variable() -> None:
 
 
 def test_dashboard_backoff_settings(settings: Any) -> None:
-    settings.DASHBOARDS_SSE = {"RECONNECT_BASE_MS": 100, "RECONNECT_MAX_MS": 2000}
+    settings.DASHBOARDS_SSE = {
+        "RECONNECT_BASE_MS": 100,
+        "RECONNECT_MAX_MS": 2000,
+        "RECONNECT_SPREAD_MS": 700,
+    }
     html = render('{% dashboard "testapp.ops" %}')
     assert 'data-dsse-backoff-base="100"' in html
     assert 'data-dsse-backoff-max="2000"' in html
+    assert 'data-dsse-backoff-spread="700"' in html
 
 
 def test_dashboard_unknown() -> None:

@@ -6,7 +6,9 @@
  *   - resume from the last event id on every reconnect (it drops it: htmx-extensions#184),
  *     starting from the id the page was rendered with, so nothing pushed in between is missed;
  *   - exponential backoff with full jitter and a cap, also after non-200 answers such as a
- *     502 while Django restarts (a bare EventSource gives up on those for good);
+ *     502 while Django restarts (a bare EventSource gives up on those for good); a stream that
+ *     was live and drops (Pushpin restarted: every screen at once) first waits a random time
+ *     within the spread window, so a big audience does not come back in the same half second;
  *   - a status on the root (data-dsse-status: connecting, live, reconnecting, offline), with
  *     the reason a connection is refused (data-dsse-reason, shown in the badge): an EventSource
  *     cannot read a failed answer, so the first failure of a streak fetches the stream URL once
@@ -55,6 +57,8 @@
     this.dropped = { duplicate: 0, older: 0 };
     this.baseDelay = Number(root && root.getAttribute("data-dsse-backoff-base")) || 500;
     this.maxDelay = Number(root && root.getAttribute("data-dsse-backoff-max")) || 30000;
+    this.spread = Number(root && root.getAttribute("data-dsse-backoff-spread")) || 3000;
+    this.fromLive = false; // the current failure streak began with a live stream dropping
     this.withCredentials = true;
     this.readyState = CONNECTING;
     this.onopen = null;
@@ -140,6 +144,7 @@
       if (inner !== self.inner) return;
       self.readyState = OPEN;
       self.attempt = 0;
+      self.fromLive = false;
       inner.dsseOpened = true;
       self.reason = "";
       self.refused = false;
@@ -153,6 +158,7 @@
       // on a non-200 answer. readyState stays CONNECTING so htmx does not build a new source.
       inner.close();
       if (!inner.dsseOpened) self.explain(); // refused, not cut: ask why
+      else if (self.attempt === 0) self.fromLive = true;
       self.scheduleReconnect();
       if (self.onerror) self.onerror(event);
     };
@@ -187,8 +193,12 @@
     var offline =
       this.refused || this.attempt >= OFFLINE_AFTER_ATTEMPTS || navigator.onLine === false;
     this.setStatus(offline ? "offline" : "reconnecting");
-    var ceiling = Math.min(this.maxDelay, this.baseDelay * Math.pow(2, this.attempt - 1));
-    var delay = Math.random() * ceiling; // full jitter: viewers do not come back in lockstep
+    var delay = reconnectDelay(
+      this.attempt,
+      this.fromLive,
+      { base: this.baseDelay, max: this.maxDelay, spread: this.spread },
+      Math.random
+    );
     this.timer = window.setTimeout(function () { self.reconnectNow(); }, delay);
   };
 
@@ -328,6 +338,16 @@
     });
   }
 
+  // How long to wait before reconnect attempt ``attempt`` (1, 2, ...), in ms: full jitter
+  // under a ceiling that doubles per attempt up to ``o.max``. The first ceiling is ``o.base``,
+  // or ``o.spread`` when the failures began with a live stream dropping (a Pushpin restart
+  // drops every viewer at once: N viewers then come back at ~N / spread a second).
+  function reconnectDelay(attempt, fromLive, o, random) {
+    var first = fromLive ? Math.max(o.base, o.spread) : o.base;
+    var ceiling = Math.min(o.max, first * Math.pow(2, attempt - 1));
+    return random() * ceiling;
+  }
+
   var sources = [];
 
   function findRoot(url) {
@@ -362,6 +382,7 @@
     UPDATE_EVENT: UPDATE_EVENT,
     readUpdates: readUpdates,
     eventNumber: eventNumber,
+    reconnectDelay: reconnectDelay,
     data: readData,
   };
 
