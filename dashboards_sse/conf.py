@@ -30,6 +30,7 @@ class UserSettings(TypedDict):
     KEEP_ALIVE: float
     RECONNECT_BASE_MS: int
     RECONNECT_MAX_MS: int
+    KIOSK: bool
 
 
 DEFAULTS: Final[UserSettings] = {
@@ -48,6 +49,8 @@ DEFAULTS: Final[UserSettings] = {
     # Client reconnect backoff: first ceiling and cap, in milliseconds (full jitter below).
     "RECONNECT_BASE_MS": 500,
     "RECONNECT_MAX_MS": 30_000,
+    # Every dashboard page in the wall-screen layout (?kiosk=1 asks for it per page).
+    "KIOSK": False,
 }
 
 STORAGE_CLASS = "django_eventstream.storage.DjangoModelStorage"
@@ -116,6 +119,7 @@ class Settings:
     keep_alive: float
     reconnect_base_ms: int
     reconnect_max_ms: int
+    kiosk: bool = False
 
     @property
     def publishes(self) -> bool:
@@ -151,6 +155,7 @@ def get_settings() -> Settings:
         keep_alive=float(values["KEEP_ALIVE"]),
         reconnect_base_ms=int(values["RECONNECT_BASE_MS"]),
         reconnect_max_ms=int(values["RECONNECT_MAX_MS"]),
+        kiosk=bool(values["KIOSK"]),
     )
 
 
