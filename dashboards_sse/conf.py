@@ -31,6 +31,7 @@ class UserSettings(TypedDict):
     RECONNECT_BASE_MS: int
     RECONNECT_MAX_MS: int
     RECONNECT_SPREAD_MS: int
+    KIOSK: bool
 
 
 DEFAULTS: Final[UserSettings] = {
@@ -53,6 +54,8 @@ DEFAULTS: Final[UserSettings] = {
     # within this window: every screen of a big audience drops at once, and N viewers then
     # reach Django at about N / window a second instead of all within RECONNECT_BASE_MS.
     "RECONNECT_SPREAD_MS": 3_000,
+    # Every dashboard page in the wall-screen layout (?kiosk=1 asks for it per page).
+    "KIOSK": False,
 }
 
 STORAGE_CLASS = "django_eventstream.storage.DjangoModelStorage"
@@ -122,6 +125,7 @@ class Settings:
     reconnect_base_ms: int
     reconnect_max_ms: int
     reconnect_spread_ms: int
+    kiosk: bool = False
 
     @property
     def publishes(self) -> bool:
@@ -156,6 +160,7 @@ KINDS: Final[dict[str, str]] = {
     "RECONNECT_BASE_MS": WHOLE_NUMBER,
     "RECONNECT_MAX_MS": WHOLE_NUMBER,
     "RECONNECT_SPREAD_MS": WHOLE_NUMBER,
+    "KIOSK": BOOLEAN_OR_NONE,
 }
 
 
@@ -284,6 +289,7 @@ def get_settings() -> Settings:
         reconnect_base_ms=values["RECONNECT_BASE_MS"],
         reconnect_max_ms=values["RECONNECT_MAX_MS"],
         reconnect_spread_ms=values["RECONNECT_SPREAD_MS"],
+        kiosk=bool(values["KIOSK"]),
     )
 
 

@@ -8,6 +8,7 @@ the page), never neither — the Mercure bootstrap pattern.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 from django.utils.html import format_html
@@ -17,6 +18,7 @@ from django_eventstream.utils import get_storage, make_id
 from .components import Component
 from .conf import get_settings
 from .dashboard import Target
+from .freshness import age_text, is_stale
 from .models import ComponentState
 from .types import State
 
@@ -28,6 +30,26 @@ class RenderedComponent:
     component: Component
     html: SafeString
     element_id: str
+    updated: float | None = None  # Unix time of the state shown (None: no state)
+    rendered_at: float = 0.0
+
+    @property
+    def updated_ms(self) -> int | None:
+        return None if self.updated is None else round(self.updated * 1000)
+
+    @property
+    def stale_after_ms(self) -> int | None:
+        stale_after = self.component.stale_after
+        return None if stale_after is None else round(stale_after * 1000)
+
+    @property
+    def age(self) -> str:
+        return "" if self.updated is None else age_text(self.rendered_at - self.updated)
+
+    @property
+    def stale(self) -> bool:
+        age = None if self.updated is None else self.rendered_at - self.updated
+        return is_stale(age, self.component.stale_after, 0.0)
 
 
 @dataclass(frozen=True)
@@ -35,6 +57,11 @@ class Snapshot:
     dashboard: Target
     last_event_id: str
     components: list[RenderedComponent]
+    rendered_at: float = 0.0
+
+    @property
+    def rendered_at_ms(self) -> int:
+        return round(self.rendered_at * 1000)
 
 
 def current_event_id(dashboard: Target) -> str:
@@ -44,25 +71,36 @@ def current_event_id(dashboard: Target) -> str:
 def read_page(dashboard: Target, names: list[str] | None = None) -> tuple[str, dict[str, State]]:
     """The event id a page resumes from, then the stored states of ``names`` (default: all),
     in that order (see above)."""
+    last_event_id, rows = _read_rows(dashboard, names)
+    return last_event_id, {name: state for name, (state, _) in rows.items()}
+
+
+def _read_rows(
+    dashboard: Target, names: list[str] | None
+) -> tuple[str, dict[str, tuple[State, float]]]:
+    """read_page with each state's update time (Unix time)."""
     last_event_id = current_event_id(dashboard)
     rows = ComponentState.objects.filter(dashboard=dashboard.slug, scope=dashboard.scope_key)
     if names is not None:
         rows = rows.filter(component__in=names)
-    return last_event_id, dict(rows.values_list("component", "state"))
+    found = rows.values_list("component", "state", "updated")
+    return last_event_id, {name: (state, at.timestamp()) for name, state, at in found}
 
 
 def take_snapshot(dashboard: Target, names: list[str] | None = None) -> Snapshot:
-    last_event_id, states = read_page(dashboard, names)
+    last_event_id, rows = _read_rows(dashboard, names)
+    now = time.time()
     rendered = []
     for name in names if names is not None else list(dashboard.components):
         component = dashboard.get_component(name)
-        state = states.get(name)
-        if state is None:
+        state, updated = rows.get(name, (None, None))
+        if state is None:  # a provider's value is as of now
             state = provided_state(dashboard, component)
-        rendered.append(
-            RenderedComponent(component, component.render(state), dashboard.element_id(component))
-        )
-    return Snapshot(dashboard, last_event_id, rendered)
+            updated = None if state is None else now
+        html = component.render(state)
+        element_id = dashboard.element_id(component)
+        rendered.append(RenderedComponent(component, html, element_id, updated, now))
+    return Snapshot(dashboard, last_event_id, rendered, now)
 
 
 def provided_state(dashboard: Target, component: Component) -> State | None:

@@ -80,6 +80,8 @@ class Pushed:
     # batch), so every component of a push has the same id.
     event_ids: dict[str, int] = field(default_factory=dict)
     published: bool = False
+    # When its event was sent (Unix time; the message's "t"), None when nothing was sent.
+    sent_at: float | None = None
     # Components held back by their max_rate: stored now, sent with a later event.
     deferred: list[str] = field(default_factory=list)
 

@@ -28,6 +28,7 @@ def main() -> int:
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=800)
     parser.add_argument("--full-page", action="store_true", help="the whole page, scrolled")
+    parser.add_argument("--color-scheme", choices=["dark", "light"], help="prefers-color-scheme")
     args = parser.parse_args()
     with sync_playwright() as playwright:
         try:
@@ -36,7 +37,10 @@ def main() -> int:
             print(f"screenshot: {exc}", file=sys.stderr)
             return 2
         try:
-            page = browser.new_page(viewport={"width": args.width, "height": args.height})
+            page = browser.new_page(
+                viewport={"width": args.width, "height": args.height},
+                color_scheme=args.color_scheme,
+            )
             page.goto(args.url)
             page.wait_for_selector("[data-dsse-status=live]", timeout=15_000)
             time.sleep(args.wait)

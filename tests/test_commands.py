@@ -29,6 +29,8 @@ TESTAPP_LINES = [
     "testapp.activity health status",
     "testapp.activity load gauge",
     "testapp.activity top table",
+    "testapp.heartbeat beat stat",
+    "testapp.heartbeat steady stat",
     "testapp.inbox latest stat scope=user",
     "testapp.inbox unread stat scope=user",
     "testapp.ops cpu stat",

@@ -227,6 +227,40 @@ def test_stat_render_change(
     assert f'<div class="dsse-change dsse-trend-{trend}">{display}</div>' in html
 
 
+@pytest.mark.parametrize(
+    ("options", "change", "display", "trend"),
+    [
+        ({"decimals": 0}, 3.5, "+3.5", "up"),  # the issue: the value's decimals made it "+4"
+        ({"decimals": 0}, 3.14159, "+3.14", "up"),  # as given, at most two decimals
+        ({"decimals": 2}, 3, "+3", "up"),
+        ({"change_decimals": 1}, 3, "+3.0", "up"),
+        ({"change_decimals": 1, "change_unit": "%"}, -0.25, "-0.2%", "down"),
+        ({"change_unit": " pts"}, 1200, "+1,200 pts", "up"),
+        ({"change_decimals": 1}, 0.04, "0.0", "flat"),  # shown as zero: no sign, flat
+        ({"change_decimals": 1}, -0.04, "0.0", "flat"),
+        ({"change_unit": "%"}, "n/a", "n/a", "flat"),  # text is shown as given
+    ],
+)
+def test_stat_change_has_its_own_format(
+    options: dict[str, Any], change: float | str, display: str, trend: str
+) -> None:
+    component = Stat(label="Orders", **options)
+    html = component.render(component.update(None, {"value": 48120, "change": change}))
+    assert f'<div class="dsse-change dsse-trend-{trend}">{display}</div>' in html
+
+
+@pytest.mark.parametrize("decimals", [-1, 11, 1.5, True, "2"])
+def test_stat_rejects_bad_change_decimals(decimals: Any) -> None:
+    with pytest.raises(ValueError, match="Stat change_decimals is a whole number from 0 to 10"):
+        Stat(change_decimals=decimals)
+
+
+@pytest.mark.django_db
+def test_stat_push_change_keyword(board: type[Dashboard]) -> None:
+    result = stat(board, "ratio").push(48120, change=+3.5)
+    assert '<div class="dsse-change dsse-trend-up">+3.5</div>' in result.html["ratio"]
+
+
 def test_stat_render_escapes() -> None:
     component = Stat(label="<script>label</script>", text=True)
     state = component.update(

@@ -30,6 +30,10 @@ def stream(
     return EmbeddedStream(CHANNEL, last_id, config(keep_alive), allowed)
 
 
+def updates(html: dict[str, str]) -> list[wire.Update]:
+    return [wire.replace(name, text) for name, text in html.items()]
+
+
 def test_no_last_id_starts_at_current() -> None:
     current = push("testapp.ops", cpu=1).event_ids["cpu"]
     live = stream(None)
@@ -58,7 +62,7 @@ def test_catch_up() -> None:
     assert not stop
     assert body == "".join(  # the same message as live, one per push
         f"event: dsse-update\nid: {CHANNEL}:{result.event_id}\n"
-        f"data: {wire.message(wire.replace(n, h) for n, h in result.html.items())}\n\n"
+        f"data: {wire.message(updates(result.html), result.sent_at)}\n\n"
         for result in (first, second)
     )
     assert live.last_id == second.event_id

@@ -212,3 +212,35 @@ def test_page_includes_head(client: Client) -> None:
     html = client.get("/dashboards/testapp.ops/").content.decode()
     assert "/static/django_htmx/ext/hx-sse-2.min.js" in html
     assert "/static/dashboards_sse/dashboards_sse.js" in html
+
+
+def render_at(url: str, source: str) -> str:
+    request = RequestFactory().get(url)
+    request.user = AnonymousUser()
+    return Template("{% load dashboards_sse %}" + source).render(Context({"request": request}))
+
+
+@pytest.mark.parametrize(
+    ("url", "setting", "kiosk"),
+    [
+        ("/", False, False),
+        ("/?kiosk=1", False, True),
+        ("/?kiosk=true", False, True),
+        ("/", True, True),
+        ("/?kiosk=0", True, False),  # one page out of a KIOSK setting
+        ("/?kiosk=maybe", False, False),  # not a yes: the setting decides
+        ("/?kiosk=maybe", True, True),
+    ],
+)
+def test_kiosk_from_the_url_or_the_setting(
+    settings: Any, url: str, setting: bool, kiosk: bool
+) -> None:
+    settings.DASHBOARDS_SSE = {"KIOSK": setting}
+    for source in ('{% dashboard "testapp.ops" %}', '{% component "testapp.ops" "cpu" %}'):
+        html = render_at(url, source)
+        assert ("data-dsse-kiosk" in html) is kiosk, (url, setting, source)
+
+
+def test_kiosk_on_the_package_page(client: Client) -> None:
+    assert "data-dsse-kiosk" in client.get("/dashboards/testapp.ops/?kiosk=1").content.decode()
+    assert "data-dsse-kiosk" not in client.get("/dashboards/testapp.ops/").content.decode()

@@ -261,7 +261,7 @@ def test_stream_hold_replays_from_last_event_id(client: Client, pushpin: None) -
     body = text(response)
     assert body.count("event: dsse-update") == 1
     # The replay is byte for byte what a live viewer got (Pushpin fills in %I either way).
-    data = wire.message(wire.replace(n, h) for n, h in second.html.items())
+    data = wire.message((wire.replace(n, h) for n, h in second.html.items()), second.sent_at)
     live = wire.event_item(CHANNEL, wire.UPDATE_EVENT, data, second.event_id, "")
     content = live["formats"]["http-stream"]["content"]
     assert content.replace("%I", f"dashboard.testapp.ops:{second.event_id}") in body

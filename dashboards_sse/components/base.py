@@ -34,6 +34,7 @@ class ComponentOptions(TypedDict, total=False):
     refresh_on: RefreshOn
     refresh_every: timedelta | float | None
     max_rate: float | None
+    stale_after: timedelta | float | None
     template_name: str | None
 
 MAX_TEXT_CHARS = 2_000
@@ -62,6 +63,7 @@ class Component:
         refresh_on: RefreshOn = (),
         refresh_every: timedelta | float | None = None,
         max_rate: float | None = None,
+        stale_after: timedelta | float | None = None,
         template_name: str | None = None,
     ) -> None:
         self.label = label
@@ -84,6 +86,13 @@ class Component:
         if max_rate is not None and not 0 < max_rate <= 1000:
             raise ValueError(f"max_rate must be between 0 and 1000 per second, not {max_rate}.")
         self.max_rate = max_rate
+        # Seconds after its last update that the page marks this component stale (None: never):
+        # its publisher is expected to push at least that often.
+        if isinstance(stale_after, timedelta):
+            stale_after = stale_after.total_seconds()
+        if stale_after is not None and (isinstance(stale_after, bool) or not stale_after > 0):
+            raise ValueError(f"stale_after must be a positive duration, not {stale_after!r}.")
+        self.stale_after = stale_after
         if template_name is not None:
             self.template_name = template_name
         self.name = ""

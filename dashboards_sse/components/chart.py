@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from decimal import Decimal
-from typing import Any, ClassVar, Unpack
+from typing import Any, ClassVar, Literal, Unpack
 
 from .. import charts
 from ..exceptions import InvalidValue
@@ -19,7 +20,10 @@ class Chart(Component):
 
     Push a number (a new point at the current time), a point ``(x, y)``, or a mapping
     ``{"point": (x, y)}``, ``{"points": [...]}`` (append) or ``{"series": [...]}`` (replace).
-    x is a number or a datetime; the newest ``window`` points are kept, server-side.
+    x is a number or a datetime. ``window=60`` keeps the newest 60 points, server-side;
+    ``window=timedelta(minutes=2)`` keeps the points within 2 minutes of the newest one and
+    draws the x axis over those 2 minutes. A line breaks where points are further apart than
+    ``gap`` (a timedelta or seconds; default "auto": 3 x the median spacing; None: never).
 
     Several lines on one scale, with a legend: ``Chart(series=["p50", "p95", "p99"])``; push a
     mapping of series to any of the above (``{"p50": 12, "p95": 40}``: each a point now).
@@ -38,7 +42,8 @@ class Chart(Component):
         self,
         *,
         unit: str = "",
-        window: int = 60,
+        window: int | timedelta = 60,
+        gap: timedelta | float | Literal["auto"] | None = "auto",
         decimals: int | None = None,
         y_min: float | None = None,
         y_max: float | None = None,
@@ -59,10 +64,30 @@ class Chart(Component):
             raise ValueError("A bar chart draws one series: drop series= or style='bar'.")
         self.series = names
         self.style = style
+        # A time window (seconds of x) or a number of points; either way at most MAX_WINDOW.
+        self.window_seconds: float | None = None
+        if isinstance(window, timedelta):
+            if window <= timedelta(0):
+                raise ValueError(f"Chart window must be a positive duration, not {window}.")
+            self.window_seconds = window.total_seconds()
+            window = self.MAX_WINDOW
+        elif isinstance(window, bool) or not isinstance(window, int):
+            raise ValueError(f"Chart window is a number of points or a timedelta, not {window!r}.")
         if not 2 <= window <= self.MAX_WINDOW:
             raise ValueError(
                 f"Chart window must be between 2 and {self.MAX_WINDOW}, not {window}."
             )
+        if isinstance(gap, timedelta):
+            gap = gap.total_seconds()
+        if (
+            gap != "auto"
+            and gap is not None
+            and not (isinstance(gap, int | float) and not isinstance(gap, bool) and gap > 0)
+        ):
+            raise ValueError(
+                f"Chart gap is a positive timedelta or number, 'auto' or None, not {gap!r}."
+            )
+        self.gap = gap
         self.unit = unit
         self.window = window
         self.decimals = decimals
@@ -134,15 +159,37 @@ class Chart(Component):
                 f"'points' or 'series', got {describe(raw)}."
             )
         points.sort(key=lambda p: p[0])
+        if self.window_seconds is not None and points:
+            # Relative to the newest point, not the clock: state in, state out, the same on
+            # replay; a chart whose publisher stopped keeps its last window (and goes stale).
+            oldest = points[-1][0] - self.window_seconds
+            points = [p for p in points if p[0] >= oldest]
         return [list(p) for p in points[-self.window :]]
+
+    def _x_range(self, newest: float) -> tuple[float, float] | None:
+        """A time window's x axis: the whole window, ending at the newest point."""
+        if self.window_seconds is None:
+            return None
+        return (newest - self.window_seconds, newest)
+
+    def _gap(self, points: list[tuple[Any, ...]]) -> float | None:
+        if self.gap == "auto":
+            return charts.auto_gap([p[0] for p in points])
+        return self.gap
 
     def get_context(self, state: State | None) -> dict[str, Any]:
         context = super().get_context(state)
         if self.series or self.style == "bar":
             shown = (state or {}).get("series") or {"": (state or {}).get("points", [])}
             series = {name: [(p[0], p[1]) for p in points] for name, points in shown.items()}
+            newest = max((points[-1][0] for points in series.values() if points), default=None)
             context["series_plot"] = charts.plot_series(
-                series, bars=self.style == "bar", y_min=self.y_min, y_max=self.y_max
+                series,
+                bars=self.style == "bar",
+                y_min=self.y_min,
+                y_max=self.y_max,
+                x_range=None if newest is None else self._x_range(newest),
+                gaps={name: self._gap(points) for name, points in series.items()},
             )
             context["legend"] = [
                 {
@@ -158,7 +205,13 @@ class Chart(Component):
                 context["latest"] = format_number(last[-1], self.decimals)
             return context
         points = [tuple(p) for p in (state or {}).get("points", [])]
-        context["plot"] = charts.plot_line(points, y_min=self.y_min, y_max=self.y_max)
+        context["plot"] = charts.plot_line(
+            points,
+            y_min=self.y_min,
+            y_max=self.y_max,
+            x_range=self._x_range(points[-1][0]) if points else None,
+            gap=self._gap(points),
+        )
         if points:
             last_y = points[-1][1]
             context["latest"] = format_number(last_y, self.decimals)

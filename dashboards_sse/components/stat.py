@@ -18,6 +18,9 @@ class Stat(Component):
     Push a number (or text with ``text=True``), or a mapping
     ``{"value": 12, "change": 3.5, "note": "vs yesterday"}``. ``thresholds=[(0, "ok"),
     (80, "warn"), (95, "crit")]`` colours the value by the state it is in.
+
+    A numeric change has its own format: ``change_decimals`` (default: as given, at most two,
+    like an undeclared value) and ``change_unit`` (e.g. ``"%"``, ``" pts"``), with a sign.
     """
 
     kind = "stat"
@@ -30,11 +33,20 @@ class Stat(Component):
         decimals: int | None = None,
         text: bool = False,
         thresholds: Sequence[tuple[float, str]] = (),
+        change_decimals: int | None = None,
+        change_unit: str = "",
         **options: Unpack[ComponentOptions],
     ) -> None:
         super().__init__(**options)
+        for name, given in (("decimals", decimals), ("change_decimals", change_decimals)):
+            if given is not None and (
+                isinstance(given, bool) or not isinstance(given, int) or not 0 <= given <= 10
+            ):
+                raise ValueError(f"Stat {name} is a whole number from 0 to 10, not {given!r}.")
         self.unit = unit
         self.decimals = decimals
+        self.change_decimals = change_decimals
+        self.change_unit = change_unit
         self.text = text
         self.thresholds = limits.check(thresholds, f"Stat {options.get('label') or ''}".strip())
 
@@ -81,10 +93,14 @@ class Stat(Component):
         if not isinstance(value, str):
             context["value_state"] = limits.state_of(self.thresholds, value)
         if isinstance(change, int | float):
-            context["change_display"] = ("+" if change > 0 else "") + format_number(
-                change, self.decimals
-            )
-            context["trend"] = "up" if change > 0 else "down" if change < 0 else "flat"
+            shown = format_number(change, self.change_decimals)
+            # the sign of what is shown: +0.004 at two decimals is "0.00", flat, not "+0.00"
+            if float(shown.replace(",", "")) == 0:
+                shown, trend = shown.lstrip("-"), "flat"
+            else:
+                shown, trend = ("+" if change > 0 else "") + shown, "up" if change > 0 else "down"
+            context["change_display"] = shown + self.change_unit
+            context["trend"] = trend
         elif change:
             context["change_display"] = change
             context["trend"] = "flat"

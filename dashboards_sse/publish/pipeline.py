@@ -292,7 +292,7 @@ def _emit(
         html[name] = "".join(action.get("html", "") for action in actions)
     # A list push that changed nothing on screen (no actions) sends nothing, and a message
     # with no update is no event.
-    messages = wire.messages(updates) if updates else []
+    messages = wire.messages(updates, now) if updates else []
     ids = writes.append(board.channel, [(wire.UPDATE_EVENT, data) for data, _ in messages])
     event_ids = {
         name: event_id
@@ -308,6 +308,7 @@ def _emit(
         for name in result.values or names:
             if name in event_ids:
                 result.html[name], result.event_ids[name] = html[name], event_ids[name]
+                result.sent_at = now
                 result.states.setdefault(name, states[name])
     return [
         wire.event_item(board.channel, wire.UPDATE_EVENT, data, event_id, config.grip_prefix)

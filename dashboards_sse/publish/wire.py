@@ -4,12 +4,14 @@ One push is one SSE message, whatever the number of components it changed::
 
     event: dsse-update
     id: dashboard.shop.sales:42
-    data: {"v": 1, "updates": [{"component": "orders", "action": "replace", "html": "..."}]}
+    data: {"v": 1, "t": 1767225600000, "updates": [{"component": "orders", ...}]}
 
 Each update names a component, what to do with it and the rendered HTML; today the only action
 is ``replace`` (its content), and the list leaves room for per-item actions on one component.
-The event type has a hyphen, so it can never be a component's name: events stored before this
-format (type = component name, data = its HTML) are still told apart and applied by the client.
+``t`` is when it was sent (epoch milliseconds, the server's clock): the page's "updated N s
+ago" (``freshness.py``) stays true when the event is replayed later. The event type has a
+hyphen, so it can never be a component's name: events stored before this format (type =
+component name, data = its HTML) are still told apart and applied by the client.
 
 Stored and live events are byte-identical: the JSON text is stored as the event's data, which
 django-eventstream replays with the same SSE encoding used here for Pushpin (``%I`` becomes the
@@ -69,13 +71,16 @@ def item_action(component: str, action: dict[str, str]) -> Update:
     return update
 
 
-def message(updates: Iterable[Update]) -> str:
-    """The data of one ``dsse-update`` event (JSON text, one line)."""
-    body = {"v": WIRE_VERSION, "updates": list(updates)}
+def message(updates: Iterable[Update], sent_at: float | None = None) -> str:
+    """The data of one ``dsse-update`` event (JSON text, one line); ``sent_at`` is Unix time."""
+    body: dict[str, Any] = {"v": WIRE_VERSION}
+    if sent_at is not None:
+        body["t"] = round(sent_at * 1000)
+    body["updates"] = list(updates)
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 
-def messages(updates: list[Update]) -> list[tuple[str, list[str]]]:
+def messages(updates: list[Update], sent_at: float | None = None) -> list[tuple[str, list[str]]]:
     """``updates`` as few messages as fit ``MAX_MESSAGE_BYTES`` (one, unless they are huge;
     a single update may exceed it): each message's data and the components it carries."""
     groups: list[list[Update]] = [[]]
@@ -87,7 +92,9 @@ def messages(updates: list[Update]) -> list[tuple[str, list[str]]]:
             size = 0
         groups[-1].append(update)
         size += encoded + 1
-    return [(message(group), [update["component"] for update in group]) for group in groups]
+    return [
+        (message(group, sent_at), [update["component"] for update in group]) for group in groups
+    ]
 
 
 def events_channel(channel: str, prefix: str) -> str:

@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django_htmx.jinja import htmx_script
 
+from ..conf import get_settings
 from ..dashboard import Target, get_target
 from ..sharing import is_granted
 from ..snapshot import Snapshot, stream_attrs, take_snapshot
@@ -68,7 +69,23 @@ def _target(context: template.Context, dashboard: Any, scope: Any = None) -> Tar
     return get_target(dashboard, scope, _user(context))
 
 
-def _wrap(dashboard: Target, snapshot: Snapshot, content: str) -> SafeString:
+KIOSK_ON = frozenset({"1", "true", "yes", "on"})
+KIOSK_OFF = frozenset({"0", "false", "no", "off"})
+
+
+def kiosk(context: template.Context) -> bool:
+    """The wall-screen layout: ``?kiosk=1`` on the page's URL, else the KIOSK setting
+    (``?kiosk=0`` turns a KIOSK setting off for one page)."""
+    request = context.get("request")
+    asked = (getattr(request, "GET", None) or {}).get("kiosk", "").lower()
+    if asked in KIOSK_ON or asked in KIOSK_OFF:
+        return asked in KIOSK_ON
+    return get_settings().kiosk
+
+
+def _wrap(
+    context: template.Context, dashboard: Target, snapshot: Snapshot, content: str
+) -> SafeString:
     return SafeString(
         render_to_string(
             "dashboards_sse/stream_root.html",
@@ -78,6 +95,7 @@ def _wrap(dashboard: Target, snapshot: Snapshot, content: str) -> SafeString:
                 "stream_url": dashboard.stream_url(),
                 "stream_attrs": stream_attrs(snapshot.last_event_id),
                 "content": SafeString(content),
+                "kiosk": kiosk(context),
             },
         )
     )
@@ -98,7 +116,7 @@ def dashboard(context: template.Context, slug: Any, scope: Any = None) -> SafeSt
     content = render_to_string(
         "dashboards_sse/dashboard.html", {"dashboard": board, "snapshot": snapshot}
     )
-    return _wrap(board, snapshot, content)
+    return _wrap(context, board, snapshot, content)
 
 
 @register.simple_tag(takes_context=True)
@@ -124,7 +142,7 @@ def component(context: template.Context, *args: str) -> SafeString:
         return _forbidden(board)
     single = take_snapshot(board, [args[1]])
     html = render_to_string("dashboards_sse/component.html", {"item": single.components[0]})
-    return _wrap(board, single, html)
+    return _wrap(context, board, single, html)
 
 
 class DashboardStreamNode(template.Node):
@@ -146,7 +164,7 @@ class DashboardStreamNode(template.Node):
         snapshot = take_snapshot(board)
         with context.push({SNAPSHOT_KEY: snapshot, "dashboard": board}):
             content = self.nodelist.render(context)
-        return _wrap(board, snapshot, content)
+        return _wrap(context, board, snapshot, content)
 
 
 @register.tag("dashboard_stream")

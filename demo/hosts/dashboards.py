@@ -39,6 +39,9 @@ from .latency import push_times
 from .watch import CPU_THRESHOLDS, LOAD_THRESHOLDS, MEMORY_THRESHOLDS, watch
 
 EVERY_SECOND = timedelta(seconds=1)
+TWO_MINUTES = timedelta(minutes=2)
+# Pushed each second: ten seconds without one and the page marks them stale.
+STALE = timedelta(seconds=10)
 
 
 class Host(Dashboard):
@@ -53,6 +56,7 @@ class Host(Dashboard):
         decimals=1,
         thresholds=CPU_THRESHOLDS,
         refresh_every=EVERY_SECOND,
+        stale_after=STALE,
     )
     memory = Stat(
         label="Memory used",
@@ -73,15 +77,16 @@ class Host(Dashboard):
     cpu_history = Chart(
         label="CPU, last 2 minutes",
         unit="%",
-        window=120,
+        window=TWO_MINUTES,
         decimals=1,
         y_min=0,
         y_max=100,
         refresh_every=EVERY_SECOND,
+        stale_after=STALE,
     )
     load_history = Chart(
         label="Load, last 2 minutes",
-        window=120,
+        window=TWO_MINUTES,
         decimals=2,
         y_min=0,
         value=lambda: metrics.read_load()[0],

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from tests.browser.test_freshness_page import contrast
 from tests.browser.test_live_page import open_live as open_page
 from tests.live import Stack
 
@@ -201,3 +202,19 @@ def test_html_in_stat_value_is_shown_as_text(page: Page, stack: Stack) -> None:
     expect(cpu).to_have_text(payload)
     assert page.evaluate("window.__owned") is None
     assert page.locator(f"{CPU} b").count() == 0
+
+
+@pytest.mark.parametrize("scheme", ["dark", "light"])
+def test_stats_are_readable_in_either_scheme(page: Page, stack: Stack, scheme: Any) -> None:
+    """django-dashboards' stat.css keeps .stat #fafafa in dark mode, where its text is #fafafa
+    too; our CSS gives every Stat of the page (SSEStat and its own) the scheme's card colour."""
+    page.emulate_media(color_scheme=scheme)
+    open_live(page, stack)
+    stats = page.locator(".stat")
+    assert stats.count() >= 3  # live_cpu, orders and the static visitors
+    for index in range(stats.count()):
+        text, background = (
+            stats.nth(index).evaluate(f"el => getComputedStyle(el).{prop}")
+            for prop in ("color", "backgroundColor")
+        )
+        assert contrast(str(text), str(background)) >= 4.5, (scheme, index, text, background)

@@ -10,7 +10,8 @@ const document = {
   addEventListener() {},
   currentScript: null,
 };
-const window = { addEventListener() {}, setTimeout, clearTimeout, document };
+// No timers that would keep Node running: nothing here needs the page's periodic work.
+const window = { addEventListener() {}, setTimeout, clearTimeout, setInterval: () => 0, document };
 const context = {
   window,
   document,

@@ -175,8 +175,10 @@ def test_oversized_html_stores_nothing(settings: Any) -> None:
 # -- publishing ----------------------------------------------------------------------------
 
 
-def expected_item(html: dict[str, str], event_id: int) -> dict[str, Any]:
-    data = wire.message(wire.replace(name, text) for name, text in html.items())
+def expected_item(
+    html: dict[str, str], event_id: int, sent_at: float | None = None
+) -> dict[str, Any]:
+    data = wire.message((wire.replace(name, text) for name, text in html.items()), sent_at)
     return {
         "channel": "events-dashboard.testapp.ops",
         "id": str(event_id),
@@ -207,7 +209,8 @@ def test_one_post_per_push(settings: Any, publish_server: PublishServer) -> None
     assert len(publish_server.requests) == 1
     method, path, body = publish_server.requests[0]
     assert (method, path) == ("POST", "/publish/")
-    assert body == {"items": [expected_item(result.html, result.event_id)]}  # one message
+    # one message
+    assert body == {"items": [expected_item(result.html, result.event_id, result.sent_at)]}
     content = body["items"][0]["formats"]["http-stream"]["content"]
     assert content.startswith("event: dsse-update\nid: %I\ndata: {")
     assert content.count("\ndata: ") == 1  # one line, whatever newlines the HTML has

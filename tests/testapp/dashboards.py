@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from dashboards_sse import Chart, Column, Dashboard, Data, Feed, Gauge, Stat, Status, Table
@@ -13,6 +14,15 @@ class Ops(Dashboard):
     status = Stat(label="Status", text=True)
     requests = Stat(label="Requests", value=lambda: 42)
     latency = Chart(label="Latency", unit="ms", window=5)
+
+
+class Heartbeat(Dashboard):
+    """A publisher expected every few seconds: the page's ages and stale state."""
+
+    title = "Heartbeat"
+
+    beat = Stat(label="Beat", stale_after=timedelta(seconds=3))
+    steady = Stat(label="Steady")
 
 
 class Secret(Dashboard):

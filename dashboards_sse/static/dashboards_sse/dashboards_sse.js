@@ -230,15 +230,20 @@
     if (text) text.textContent = reason ? status + ": " + reason : status;
   };
 
-  // A dsse-update message's updates, or null (and a reload) when its format is newer than
-  // this script: the page was served by an older release than the server now runs.
-  function readUpdates(event) {
+  // A dsse-update message, or null (and a reload) when its format is newer than this
+  // script: the page was served by an older release than the server now runs.
+  function readMessage(event) {
     var message = JSON.parse(event.data);
     if (message.v !== WIRE_VERSION) {
       window.location.reload();
       return null;
     }
-    return message.updates;
+    return message;
+  }
+
+  function readUpdates(event) {
+    var message = readMessage(event);
+    return message ? message.updates : null;
   }
 
   function swap(element, html) {
@@ -321,13 +326,70 @@
     element.dispatchEvent(new CustomEvent("dsse:data", { detail: readData(element), bubbles: true }));
   }
 
+  // Freshness (freshness.py): each component's age, "updated 12 s ago", ticked here from
+  // the server's clock as of the render (data-dsse-now), so a viewer's wrong clock shifts
+  // nothing; stale (data-dsse-stale) past its data-dsse-stale-after, counted on the root
+  // (data-dsse-stale = how many) and shown next to the connection badge.
+  function ageText(seconds) {
+    seconds = Math.max(seconds, 0);
+    if (seconds < 2) return "updated just now";
+    if (seconds < 60) return "updated " + Math.floor(seconds) + " s ago";
+    if (seconds < 3600) return "updated " + Math.floor(seconds / 60) + " min ago";
+    if (seconds < 86400) return "updated " + Math.floor(seconds / 3600) + " h ago";
+    return "updated " + Math.floor(seconds / 86400) + " d ago";
+  }
+
+  // The server's time now (epoch ms), by the offset measured at load.
+  function serverNow(root) {
+    if (root.dsseOffset === undefined) {
+      var rendered = Number(root.getAttribute("data-dsse-now"));
+      root.dsseOffset = rendered ? Date.now() - rendered : 0;
+      root.dsseLoaded = rendered || Date.now();
+    }
+    return Date.now() - root.dsseOffset;
+  }
+
+  function showAges(root) {
+    var now = serverNow(root);
+    var stale = 0;
+    var components = root.querySelectorAll("[data-dsse-updated], [data-dsse-stale-after]");
+    for (var i = 0; i < components.length; i++) {
+      var element = components[i];
+      var updated = element.getAttribute("data-dsse-updated");
+      var age = updated === null ? null : (now - Number(updated)) / 1000;
+      if (age !== null) element.setAttribute("data-dsse-age", ageText(age));
+      var after = element.getAttribute("data-dsse-stale-after");
+      var waited = age === null ? (now - root.dsseLoaded) / 1000 : age;
+      var isStale = after !== null && waited > Number(after) / 1000;
+      element.toggleAttribute("data-dsse-stale", isStale);
+      if (isStale) stale += 1;
+    }
+    var badge = root.querySelector("span.dsse-status");
+    if (stale) {
+      root.setAttribute("data-dsse-stale", stale);
+      if (badge) badge.setAttribute("data-dsse-stale-text", stale + " stale");
+    } else {
+      root.removeAttribute("data-dsse-stale");
+      if (badge) badge.removeAttribute("data-dsse-stale-text");
+    }
+  }
+
+  function showAllAges() {
+    var roots = document.querySelectorAll("[data-dsse-root]");
+    for (var i = 0; i < roots.length; i++) showAges(roots[i]);
+  }
+
   // Apply one message to a dashboard root: every component it names, in one go.
   function applyUpdates(root, event) {
-    var updates = readUpdates(event);
-    if (!updates) return;
+    var message = readMessage(event);
+    if (!message) return;
+    var updates = message.updates;
+    // when it was sent: a replayed event is as old as it is, not as old as its arrival
+    var sentAt = typeof message.t === "number" ? message.t : serverNow(root);
     updates.forEach(function (update) {
       var targets = root.querySelectorAll('[sse-swap="' + update.component + '"]');
       for (var i = 0; i < targets.length; i++) {
+        targets[i].setAttribute("data-dsse-updated", sentAt);
         if (update.action === "replace") {
           swap(targets[i], update.html);
           announceData(targets[i]);
@@ -336,7 +398,13 @@
         else console.error("dashboards_sse: unknown action " + update.action);
       }
     });
+    showAges(root);
   }
+
+  var AGE_TICK_MS = 1000;
+  window.setInterval(showAllAges, AGE_TICK_MS);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", showAllAges);
+  else showAllAges();
 
   // How long to wait before reconnect attempt ``attempt`` (1, 2, ...), in ms: full jitter
   // under a ceiling that doubles per attempt up to ``o.max``. The first ceiling is ``o.base``,
@@ -381,6 +449,7 @@
     sources: sources,
     UPDATE_EVENT: UPDATE_EVENT,
     readUpdates: readUpdates,
+    ageText: ageText,
     eventNumber: eventNumber,
     reconnectDelay: reconnectDelay,
     data: readData,
