@@ -61,8 +61,22 @@ class Axes:
         return self.y_ticks[0].label
 
 
+class _Labelled:
+    """A plot's y-axis end labels, read off its axes (the templates use both)."""
+
+    axes: Axes
+
+    @property
+    def y_top_label(self) -> str:
+        return self.axes.y_top_label
+
+    @property
+    def y_bottom_label(self) -> str:
+        return self.axes.y_bottom_label
+
+
 @dataclass(frozen=True)
-class LinePlot:
+class LinePlot(_Labelled):
     width: int
     height: int
     line: str  # every point, "x,y x,y ..."
@@ -74,14 +88,6 @@ class LinePlot:
     last_x: float
     last_y: float
     count: int
-
-    @property
-    def y_top_label(self) -> str:
-        return self.axes.y_top_label
-
-    @property
-    def y_bottom_label(self) -> str:
-        return self.axes.y_bottom_label
 
 
 def nice_ceiling(value: float) -> float:
@@ -304,7 +310,7 @@ class Bar:
 
 
 @dataclass(frozen=True)
-class SeriesPlot:
+class SeriesPlot(_Labelled):
     """Several series on one scale, or one series as bars."""
 
     width: int
@@ -315,14 +321,6 @@ class SeriesPlot:
     x_first_label: str
     x_last_label: str
     count: int
-
-    @property
-    def y_top_label(self) -> str:
-        return self.axes.y_top_label
-
-    @property
-    def y_bottom_label(self) -> str:
-        return self.axes.y_bottom_label
 
 
 def plot_series(

@@ -112,3 +112,21 @@ def close_publish_session() -> Iterator[None]:
         session.close()
     transport._sessions.clear()
     transport._down.clear()
+
+
+@pytest.fixture
+def embedded_streams(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every EmbeddedStream the views create during the test, in order. Imported here: the
+    views need Django's apps, which are not ready when pytest imports this module."""
+    from dashboards_sse import views
+    from dashboards_sse.embedded import EmbeddedStream
+
+    created: list[EmbeddedStream] = []
+
+    class Recording(EmbeddedStream):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            created.append(self)
+
+    monkeypatch.setattr(views, "EmbeddedStream", Recording)
+    return created

@@ -28,7 +28,6 @@ from dashboards_sse import (
     revoke,
     share,
     sharing,
-    views,
 )
 from dashboards_sse.embedded import EmbeddedStream
 from dashboards_sse.management.commands.dashboards_sse import parse_duration
@@ -378,20 +377,12 @@ def test_a_shared_stream_refused_says_why(client: Client, pushpin: None) -> None
 
 @pytest.mark.django_db
 def test_a_shared_embedded_stream_ends_with_its_grant(
-    client: Client, monkeypatch: pytest.MonkeyPatch
+    client: Client, embedded_streams: list[EmbeddedStream]
 ) -> None:
-    created: list[EmbeddedStream] = []
-
-    class Recording(EmbeddedStream):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            created.append(self)
-
-    monkeypatch.setattr(views, "EmbeddedStream", Recording)
     grant = share(Secret, expires=DAY)
     response = client.get(SECRET_STREAM, {"share": grant.token})
     assert response.status_code == 200
-    (stream,) = created
+    (stream,) = embedded_streams
     assert stream.recheck_seconds == sharing.EMBEDDED_RECHECK_SECONDS == 1.0
     assert stream.still_allowed()
     ShareGrant.objects.filter(pk=grant.pk).update(revoked=timezone.now())

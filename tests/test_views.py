@@ -12,7 +12,7 @@ from django.conf import settings as django_settings
 from django.http import HttpResponseBase
 from django.test import AsyncClient, Client
 
-from dashboards_sse import hold, push, refusals, views
+from dashboards_sse import hold, push, refusals
 from dashboards_sse.embedded import PREAMBLE, EmbeddedStream
 from dashboards_sse.publish import wire
 
@@ -445,19 +445,11 @@ def test_embedded_stream_permitted(client: Client, viewer: Any) -> None:
 
 @pytest.mark.django_db
 def test_embedded_stream_recheck_sees_revoked_permission(
-    client: Client, viewer: Any, monkeypatch: pytest.MonkeyPatch
+    client: Client, viewer: Any, embedded_streams: list[EmbeddedStream]
 ) -> None:
-    created: list[EmbeddedStream] = []
-
-    class Recording(EmbeddedStream):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            created.append(self)
-
-    monkeypatch.setattr(views, "EmbeddedStream", Recording)
     client.force_login(viewer)
     response = client.get(SECRET_STREAM)
-    (stream,) = created
+    (stream,) = embedded_streams
     assert stream.still_allowed()
     viewer.user_permissions.clear()
     assert not stream.still_allowed()
