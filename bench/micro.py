@@ -112,7 +112,13 @@ def render(count: int) -> dict[str, Any]:
     }
 
 
-CONNECT_VARIANTS = ("ours, public", "ours, session login", "raw django-eventstream view")
+CONNECT_VARIANTS = (
+    "ours, public",
+    "ours, session login",
+    "ours + stream_fast_path, public",
+    "ours + stream_fast_path, session login",
+    "raw django-eventstream view",
+)
 
 
 def connect(count: int, repeats: int) -> dict[str, Any]:
@@ -131,6 +137,7 @@ def connect(count: int, repeats: int) -> dict[str, Any]:
     from django.core.management import call_command
 
     from dashboards_sse import push
+    from dashboards_sse.asgi import stream_fast_path
     from dashboards_sse.testing import capture_pushes
 
     call_command("migrate", verbosity=0)
@@ -146,19 +153,20 @@ def connect(count: int, repeats: int) -> dict[str, Any]:
     session["_auth_user_hash"] = user.get_session_auth_hash()
     session.create()
     key = settings.GRIP_URL.split("key=", 1)[1]
-    app = get_asgi_application()
+    django_app = get_asgi_application()
+    fast_app = stream_fast_path(django_app)
     query = f"lastEventId=dashboard.load.load:{last_id}".encode()
+    public = ("/dashboards/load.load/stream/", query, b"")
+    login = ("/dashboards/load.private/stream/", b"", f"sessionid={session.session_key}".encode())
     requests = {
-        CONNECT_VARIANTS[0]: ("/dashboards/load.load/stream/", query, b""),
-        CONNECT_VARIANTS[1]: (
-            "/dashboards/load.private/stream/",
-            b"",
-            f"sessionid={session.session_key}".encode(),
-        ),
-        CONNECT_VARIANTS[2]: ("/bench/raw/stream/", query, b""),
+        CONNECT_VARIANTS[0]: (django_app, *public),
+        CONNECT_VARIANTS[1]: (django_app, *login),
+        CONNECT_VARIANTS[2]: (fast_app, *public),
+        CONNECT_VARIANTS[3]: (fast_app, *login),
+        CONNECT_VARIANTS[4]: (django_app, "/bench/raw/stream/", query, b""),
     }
 
-    async def one(path: str, query_string: bytes, cookie: bytes) -> None:
+    async def one(app: Any, path: str, query_string: bytes, cookie: bytes) -> None:
         signature = jwt.encode(
             {"iss": "pushpin", "exp": int(time.time()) + 3600}, key, algorithm="HS256"
         )
@@ -211,7 +219,7 @@ def connect(count: int, repeats: int) -> dict[str, Any]:
         for variant in CONNECT_VARIANTS:
             blocks[variant].append(round(asyncio.run(block(variant)), 3))
     medians = {variant: statistics.median(ms) for variant, ms in blocks.items()}
-    raw = medians[CONNECT_VARIANTS[2]]
+    raw = medians[CONNECT_VARIANTS[-1]]
     return {
         "what": "connect",
         "count": count,

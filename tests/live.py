@@ -244,8 +244,8 @@ class Stack:
         )
 
 
-def running_stack(workdir: Path) -> Iterator[Stack]:
-    stack = Stack(workdir)
+def running_stack(workdir: Path, **extra_env: str) -> Iterator[Stack]:
+    stack = Stack(workdir, extra_env=extra_env)
     try:
         stack.migrate()
         stack.start_django()

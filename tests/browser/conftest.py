@@ -12,7 +12,9 @@ from tests.live import Stack, running_stack
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    yield from running_stack(Path(tmp_path_factory.mktemp("browser-stack")))
+    # Through dashboards_sse.asgi.stream_fast_path: every browser test exercises it (the
+    # integration suite's stack answers through Django's handler).
+    yield from running_stack(Path(tmp_path_factory.mktemp("browser-stack")), DSSE_FAST_PATH="1")
 
 
 @pytest.fixture(scope="session")
