@@ -199,3 +199,26 @@ def test_read_states_of_several_boards() -> None:
         ("d", "b"): ["y"],
         ("e", "a"): [],
     }
+
+
+def test_read_states_gives_whole_rows_in_one_query(django_assert_num_queries: Any) -> None:
+    stored = ComponentState.objects.create(
+        dashboard="d",
+        scope="",
+        component="x",
+        state={"value": 1.5, "points": [[1, 2]]},
+        event_id=7,
+        published_at=12.5,
+    )
+    ComponentState.objects.create(dashboard="d", scope="s", component="x", state={})
+    with django_assert_num_queries(1):
+        found = store.read_states([("d", "", ["x", "missing"])])
+    (row,) = found["d", ""].values()
+    assert (row.pk, row.state, row.event_id, row.published_at, row.pending, row.updated) == (
+        stored.pk,
+        {"value": 1.5, "points": [[1, 2]]},
+        7,
+        12.5,
+        False,
+        stored.updated,
+    )
