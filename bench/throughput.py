@@ -265,9 +265,9 @@ def integrity(records: analysis.Records, first: int, last: int, viewers: int) ->
     }
 
 
-def median(values: list[Any]) -> Any:
+def median(values: list[Any], digits: int = 1) -> Any:
     found = [v for v in values if v is not None]
-    return round(statistics.median(found), 1) if found else None
+    return round(statistics.median(found), digits) if found else None
 
 
 def summarize(variant: str, runs: list[dict[str, Any]], connect: dict[str, Any]) -> dict:
@@ -280,7 +280,7 @@ def summarize(variant: str, runs: list[dict[str, Any]], connect: dict[str, Any])
         "updates_per_s_runs": [run["updates_per_s"] for run in runs],
         "events_per_s": median([run["events_per_s"] for run in runs]),
         "publisher_cpu_ms_per_update": median(
-            [run["publisher_cpu_ms_per_update"] for run in runs]
+            [run["publisher_cpu_ms_per_update"] for run in runs], 3
         ),
         "drain_s_max": max((run["drain_s"] for run in runs), default=None),
         "all_drained": all(run["drained"] for run in runs),
@@ -365,7 +365,7 @@ def report(result: dict[str, Any]) -> str:
             elif isinstance(value, list):
                 value = ", ".join(f"{n:,.0f}" for n in value)
             elif isinstance(value, float):
-                value = f"{value:,.2f}" if value < 100 else f"{value:,.0f}"
+                value = f"{value:,.3g}" if value < 100 else f"{value:,.0f}"
             elif isinstance(value, int):
                 value = f"{value:,}"
             cells.append(str(value))
