@@ -76,13 +76,16 @@ matrix-ci: venv system-deps
 # bench/scoped.py (scoped dashboards: 1,000 scopes x 5 viewers pushed every 5 s, and Django CPU
 # per stream connect with 100,000 stored scopes vs unscoped; ~5 min). Last, bench/items.py (one
 # changed row of a 500-row table sent as one row action vs the whole table, 200 viewers each;
-# ~3 min). With --quick in BENCH_ARGS these three run their quick modes (< 1 min each).
+# ~3 min) and bench/throughput.py (publisher updates/s of batch(), a push() loop and a raw
+# send_event loop with 100 SSE viewers each, every event checked once and in order; ~2 min).
+# With --quick in BENCH_ARGS these run their quick modes (< 1 min each).
 bench: venv system-deps
 	$(PY) -m bench $(BENCH_ARGS)
 	$(PY) -m bench.fanout
 	$(PY) -m bench.multipush $(filter --quick,$(BENCH_ARGS))
 	$(PY) -m bench.scoped $(filter --quick,$(BENCH_ARGS))
 	$(PY) -m bench.items $(filter --quick,$(BENCH_ARGS))
+	$(PY) -m bench.throughput $(filter --quick,$(BENCH_ARGS))
 
 clean:
 	rm -rf $(VENV) .run build *.egg-info

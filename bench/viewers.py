@@ -11,7 +11,8 @@ time on CLOCK_MONOTONIC) and PREFIX.json.
 With ``--events`` every SSE event is parsed (wire.EventViewer): events carrying an id are
 counted per viewer (status ``events`` and ``event_bytes``; PREFIX.events, int32 per viewer
 id) and the figures of one-component events and of ``dsse-update`` messages alike are
-recorded.
+recorded. With ``--ids`` as well, the records are the id numbers of the events instead (one per
+event as it arrived: bench/throughput.py counts duplicates, gaps and order from them).
 
 With ``--paths-file FILE`` (one path a line) instead of ``--path``, viewer ``i`` opens line
 ``i % lines``: one process holds viewers of many streams (bench/scoped.py: a stream per object),
@@ -48,6 +49,7 @@ class Pool:
         self.events = array("i", [0] * args.n)  # events with an id, per viewer (--events)
         self.events_total = self.event_bytes = 0
         self.pending = 0  # attempts neither open nor failed yet
+        self.record_ids = args.ids  # EventViewer: record event ids, not figures
         host = f"127.0.0.1:{args.port}"
         accept = "text/html" if args.poll else "text/event-stream"
         self.requests = [
@@ -204,6 +206,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--inflight", type=int, default=200, help="max attempts not yet open")
     parser.add_argument("--retries", type=int, default=3, help="0: a refused viewer stays out")
     parser.add_argument("--events", action="store_true", help="parse and count every event")
+    parser.add_argument(
+        "--ids", action="store_true", help="with --events: record each event's id number"
+    )
     parser.add_argument("--status-interval", type=float, default=0.25, help="seconds")
     parser.add_argument("--poll", action="store_true", help="poll instead of streaming")
     parser.add_argument("--interval", type=float, default=1.0, help="poll interval (s)")

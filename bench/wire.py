@@ -14,6 +14,9 @@ from typing import Any
 # The Stat's rendered number; the publisher pushes its sequence number (1,234 -> 1234).
 NUMBER = re.compile(rb'dsse-number\\?">([0-9,]+)<')
 STREAM_OPEN = b"event: stream-open"
+# The number at the end of an event id (``dashboard.load.load:42`` -> 42; a composite id of
+# several channels ends with the last one's).
+EVENT_NUMBER = re.compile(rb":([0-9]+)$")
 
 
 # bench/items.py's tables: a row's ``rev`` cell (``r<push>``), the push that last changed it;
@@ -223,21 +226,23 @@ class EventViewer(StreamViewer):
     carrying an ``id:`` line (deliveries) and their bytes, and records one (viewer, number,
     receipt time) per Stat figure in an event's data, whether the event is one component's HTML
     or a ``dsse-update`` message (JSON: ``{"updates": [{"html": ...}, ...]}``); for an event
-    with table rows (bench/items.py) one record, the newest row revision in it."""
+    with table rows (bench/items.py) one record, the newest row revision in it. With the pool's
+    ``record_ids`` (bench.viewers ``--ids``) each event with an id is recorded once instead, as
+    the number its id ends with: what arrived on the wire, duplicates and order included."""
 
     def events_received(self, complete: bytes, now: float) -> None:
         for block in complete.split(b"\n\n"):
             self._event(block, now)
 
     def _event(self, block: bytes, now: float) -> None:
-        kind, data, has_id = b"", [], False
+        kind, data, has_id, event_id = b"", [], False, b""
         for line in block.split(b"\n"):
             field, _, value = line.partition(b":")
             value = value[1:] if value.startswith(b" ") else value
             if field == b"data":
                 data.append(value)
             elif field == b"id":
-                has_id = True
+                has_id, event_id = True, value
             elif field == b"event":
                 kind = value
         if kind == b"stream-open":
@@ -247,6 +252,11 @@ class EventViewer(StreamViewer):
             return
         if has_id:
             self.pool.delivered(self.cid, len(block) + 2)
+            if self.pool.record_ids:
+                number = EVENT_NUMBER.search(event_id)
+                if number is not None:
+                    self.record(self.cid, int(number.group(1)), now)
+                return
         body = b"\n".join(data)
         revision = newest_revision(body)  # a table's rows: one figure, the newest push
         if revision is not None:

@@ -90,6 +90,8 @@ def unregister(dashboard: Board) -> None:
 def get_dashboard(slug: str | type | Board) -> Board:
     """The board for a slug, or a board itself (an adapted class gives the board derived from
     it). Raises UnknownDashboard."""
+    if isinstance(slug, str):  # first: isinstance() of a runtime Protocol costs ~12 µs
+        return _by_slug(slug)
     if isinstance(slug, Board):
         return slug
     if isinstance(slug, type):
@@ -102,6 +104,10 @@ def get_dashboard(slug: str | type | Board) -> Board:
             "dashboards_sse.Dashboard, or declare SSE components on a django-dashboards "
             "Dashboard (dashboards_sse.contrib.django_dashboards)."
         )
+    return _by_slug(slug)
+
+
+def _by_slug(slug: str) -> Board:
     if slug not in _dashboards:
         _find()
     try:

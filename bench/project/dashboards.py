@@ -32,6 +32,17 @@ class Private(Dashboard):
     value = Stat(label="Sequence")
 
 
+class RawLoad(Dashboard):
+    """Load's twin that ``push()`` never touches: bench/throughput.py publishes to its channel
+    with django-eventstream's ``send_event`` and its viewers read django-eventstream's view
+    (bench.project.views.raw_send_event_stream), the raw stack on the same channel shape."""
+
+    slug = "load.raw"
+    title = "Load (send_event)"
+
+    value = Stat(label="Sequence")
+
+
 class Wide(Dashboard):
     slug = "load.wide"
     title = "Wide"

@@ -12,7 +12,7 @@ from django_eventstream.views import events
 
 from dashboards_sse.models import ComponentState
 
-from .dashboards import Load
+from .dashboards import Load, RawLoad
 
 REDIS_CHANNEL = "bench-load-value"
 # redis-py's asyncio ConnectionPool defaults to max_connections=100: a pub/sub view holding one
@@ -27,6 +27,13 @@ def raw_stream(request: HttpRequest) -> HttpResponseBase:
     """The raw stack's stream: django-eventstream's own view on Load's channel (bench/micro.py
     connect measures it side by side with ours)."""
     response: HttpResponseBase = events(request, channels=[Load.channel])
+    return response
+
+
+def raw_send_event_stream(request: HttpRequest) -> HttpResponseBase:
+    """django-eventstream's own view on RawLoad's channel, which only ``send_event`` publishes
+    to (bench/throughput.py)."""
+    response: HttpResponseBase = events(request, channels=[RawLoad.channel])
     return response
 
 

@@ -21,6 +21,7 @@ stream's composite event id).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import Any, NotRequired, Protocol, TypedDict
 from urllib.parse import quote
@@ -80,20 +81,34 @@ def message(updates: Iterable[Update], sent_at: float | None = None) -> str:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 
+def _encode(update: Update) -> str:
+    return json.dumps(update, ensure_ascii=False, separators=(",", ":"))
+
+
 def messages(updates: list[Update], sent_at: float | None = None) -> list[tuple[str, list[str]]]:
     """``updates`` as few messages as fit ``MAX_MESSAGE_BYTES`` (one, unless they are huge;
-    a single update may exceed it): each message's data and the components it carries."""
-    groups: list[list[Update]] = [[]]
+    a single update may exceed it): each message's data and the components it carries.
+    Each update is encoded once, for its size and the message (the text ``message`` makes)."""
+    groups: list[list[tuple[Update, str]]] = [[]]
     size = 0
     for update in updates:
-        encoded = len(json.dumps(update, ensure_ascii=False).encode())
-        if groups[-1] and size + encoded > MAX_MESSAGE_BYTES:
+        encoded = _encode(update)
+        length = len(encoded.encode())
+        if groups[-1] and size + length > MAX_MESSAGE_BYTES:
             groups.append([])
             size = 0
-        groups[-1].append(update)
-        size += encoded + 1
+        groups[-1].append((update, encoded))
+        size += length + 1
+    # the text message() makes, from the updates' encodings already made
+    head = f'{{"v":{WIRE_VERSION},' + (
+        f'"t":{round(sent_at * 1000)},' if sent_at is not None else ""
+    )
     return [
-        (message(group, sent_at), [update["component"] for update in group]) for group in groups
+        (
+            head + '"updates":[' + ",".join(text for _, text in group) + "]}",
+            [update["component"] for update, _ in group],
+        )
+        for group in groups
     ]
 
 
@@ -108,13 +123,28 @@ def event_item(
     """A stored event as a Pushpin publish item in django-eventstream's format: ``id`` and
     ``prev-id`` let Pushpin notice a gap (and fetch it from Django), ``build-id`` fills in
     the stream's composite id."""
-    content = _sse_encode()(event_type, data, event_id="%I", escape=True)
+    content = build_id_event(event_type, data)
     return {
         "channel": events_channel(channel, prefix),
         "id": str(event_id),
         "prev-id": str(event_id - 1),
         "formats": {"http-stream": {"content": content, "content-filters": ["build-id"]}},
     }
+
+
+def build_id_event(event_type: str, data: str) -> str:
+    """``sse_encode_event(event_type, data, event_id="%I", escape=True)`` of django-eventstream,
+    byte for byte (``%`` doubled for Pushpin's ``build-id`` filter, which puts the stream's
+    id at ``%I``), without its escape loop of one string concatenation per character: 1.7 ms
+    for the 16 KB message of a 50-component batch, a tenth of the batch."""
+    event_type = _UNSAFE_IN_FIELD.sub("", event_type).replace("%", "%%")
+    lines = _LINE_BREAK.split(data.replace("%", "%%"))
+    return f"event: {event_type}\nid: %I\n" + "".join(f"data: {line}\n" for line in lines) + "\n"
+
+
+# What sse_encode_event strips from a field and where it splits data into lines.
+_UNSAFE_IN_FIELD = re.compile(r"[\r\n\0]")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def user_item(user_id: str, channel: str, body: dict[str, Any], prefix: str) -> dict[str, Any]:

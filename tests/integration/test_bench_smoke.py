@@ -176,3 +176,28 @@ def test_items_bench_measures_row_action_and_whole_table(tmp_path: Path) -> None
     assert result["ratios"]["bytes_per_event"] > 100
     assert result["facts"]["pushpin_origin_requests_in_runs"]["count"] >= 0
     assert whole >= result["facts"]["table_html_bytes"] > 50 * result["facts"]["row_html_bytes"]
+
+
+def test_throughput_bench_checks_every_event_of_every_variant(tmp_path: Path) -> None:
+    result = run_bench(
+        "bench.throughput",
+        tmp_path,
+        "throughput-quick",
+        "--quick",
+        "--viewers",
+        "10",
+        "--seconds",
+        "0.5",
+        "--repeats",
+        "1",
+    )
+    assert set(result["variants"]) == {"batch", "push", "send_event"}
+    assert [t["met"] for t in result["targets"]][2] is True  # once, in order, nothing missing
+    for name, variant in result["variants"].items():
+        assert variant["viewers_open"] == 10 and variant["viewers_refused"] == 0, name
+        assert variant["updates_per_s"] > 0 and variant["publish_errors"] == 0, name
+        assert variant["expected"] == variant["received"] > 0, name
+        assert variant["all_drained"], name
+    batch, push = result["variants"]["batch"], result["variants"]["push"]
+    assert batch["updates_per_s"] / batch["events_per_s"] == pytest.approx(50, rel=0.01)
+    assert push["updates_per_s"] == push["events_per_s"]

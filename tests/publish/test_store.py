@@ -66,6 +66,54 @@ def test_lock_counters_creates_missing_ones_in_channel_order() -> None:
     assert EventCounter.objects.count() == 2
 
 
+@pytest.fixture
+def known_counters(monkeypatch: pytest.MonkeyPatch) -> set[str]:
+    """This test's own set of counters the process knows exist."""
+    known: set[str] = set()
+    monkeypatch.setattr(store, "_known_counters", known)
+    return known
+
+
+def test_a_known_counter_is_locked_in_one_query(
+    known_counters: set[str],
+    django_assert_num_queries: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),
+        django_assert_num_queries(3),  # lookup, create, lock
+    ):
+        store.lock_counters(["k"])
+    assert known_counters == {"k"}
+    with transaction.atomic(), django_assert_num_queries(1):
+        assert store.lock_counters(["k"])["k"].value == 0
+
+
+def test_a_counter_of_a_rolled_back_transaction_is_not_known(
+    known_counters: set[str], django_capture_on_commit_callbacks: Any
+) -> None:
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        store.lock_counters(["gone"])
+        raise RuntimeError
+    assert callbacks == [] and known_counters == set()
+
+
+def test_a_known_counter_deleted_since_is_created_again(known_counters: set[str]) -> None:
+    store.append_events("flushed", [("x", 1)])
+    known_counters.add("flushed")
+    EventCounter.objects.filter(name="flushed").delete()  # e.g. a test database flushed
+    with transaction.atomic():
+        counters = store.lock_counters(["flushed"])
+    assert [(name, c.value) for name, c in counters.items()] == [("flushed", 0)]
+    assert EventCounter.objects.filter(name="flushed").exists()
+    assert "flushed" not in known_counters
+
+
 def test_append_events_to_a_counter_locked_by_the_caller() -> None:
     store.append_events("c", [("a", 1)])
     with transaction.atomic():
@@ -151,3 +199,26 @@ def test_read_states_of_several_boards() -> None:
         ("d", "b"): ["y"],
         ("e", "a"): [],
     }
+
+
+def test_read_states_gives_whole_rows_in_one_query(django_assert_num_queries: Any) -> None:
+    stored = ComponentState.objects.create(
+        dashboard="d",
+        scope="",
+        component="x",
+        state={"value": 1.5, "points": [[1, 2]]},
+        event_id=7,
+        published_at=12.5,
+    )
+    ComponentState.objects.create(dashboard="d", scope="s", component="x", state={})
+    with django_assert_num_queries(1):
+        found = store.read_states([("d", "", ["x", "missing"])])
+    (row,) = found["d", ""].values()
+    assert (row.pk, row.state, row.event_id, row.published_at, row.pending, row.updated) == (
+        stored.pk,
+        {"value": 1.5, "points": [[1, 2]]},
+        7,
+        12.5,
+        False,
+        stored.updated,
+    )

@@ -45,6 +45,33 @@ def test_event_item_is_what_django_eventstream_replays() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("event_type", "data"),
+    [
+        (wire.UPDATE_EVENT, '{"v":1,"updates":[]}'),
+        ("a%b\r\n\0c", "100% %I %%\r\nnext\rline\nlast"),
+        ("x", ""),
+        ("x", "\n\n"),
+        ("é", "日本 %\r\n\r\n"),
+    ],
+)
+def test_build_id_event_is_django_eventstreams_encoding(event_type: str, data: str) -> None:
+    expected = sse_encode_event(event_type, data, event_id="%I", escape=True)
+    assert wire.build_id_event(event_type, data) == expected
+
+
+def test_messages_are_the_text_message_makes(monkeypatch: pytest.MonkeyPatch) -> None:
+    updates = [wire.replace(name, f"<b>{name} 100% é\n</b>" * 20) for name in "abcdef"]
+    updates.append(wire.item_action("g", {"action": "insert", "key": "k", "html": "<li>"}))
+    monkeypatch.setattr(wire, "MAX_MESSAGE_BYTES", 1500)
+    by_name = {update["component"]: update for update in updates}
+    for sent_at in (None, 1796130619.6614):
+        found = wire.messages(updates, sent_at)
+        assert len(found) > 1
+        for data, members in found:
+            assert data == wire.message([by_name[name] for name in members], sent_at)
+
+
 def test_the_event_type_can_never_be_a_component_name() -> None:
     assert not wire.UPDATE_EVENT.isidentifier()
 
