@@ -304,10 +304,14 @@ class PushpinInstances:
         ]
 
     def render_balancer(self) -> dict[str, str]:
-        """File name -> text for the run dir: nginx's ``nginx.conf`` and its ``upstreams``."""
+        """File name -> text for the run dir: nginx's ``nginx.conf`` and its ``upstreams``.
+
+        ``max_fails=0``: never mark an instance down. On loopback a refused connect costs
+        nothing and the request goes to the next; marking would send every client to one
+        instance for seconds after it was probed before it listened (at start, at a restart).
+        """
         upstreams = "".join(
-            f"server {instance.http} max_fails=1 fail_timeout=5s;\n"
-            for instance in self.instances
+            f"server {instance.http} max_fails=0;\n" for instance in self.instances
         )
         template = read_template(BALANCER_TEMPLATES[self.balancer])
         return {
