@@ -20,7 +20,8 @@ venv: $(STAMP)
 
 # Debian packages: Pushpin (the GRIP proxy), Chromium (browser tests), Redis (the Celery
 # broker of the integration tests), PostgreSQL (concurrent publishers, tests/postgres.py; its
-# binaries are off PATH), nginx (the balancer of tests/fleet.py) and docker-compose (its
+# binaries are off PATH), nginx (the balancer of tests/fleet.py and of several Pushpin
+# instances; its stream module for PUSHPIN_BALANCER=stream) and docker-compose (its
 # `config` validates compose.yaml; no engine), only where missing.
 system-deps:
 	@missing=""; \
@@ -29,6 +30,7 @@ system-deps:
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v nginx >/dev/null || missing="$$missing nginx-light"; \
+	ls /usr/lib/nginx/modules/ngx_stream_module.so >/dev/null 2>&1 || missing="$$missing libnginx-mod-stream"; \
 	command -v docker-compose >/dev/null || missing="$$missing docker-compose"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
@@ -72,15 +74,18 @@ matrix-ci: venv system-deps
 # bench/fanout.py (publishing to 1 vs 2 Pushpins, < 1 min), bench/multipush.py (Pushpin CPU
 # per push of 7 components at 1,000 viewers, per-component events vs push(); ~2 min) and
 # bench/scoped.py (scoped dashboards: 1,000 scopes x 5 viewers pushed every 5 s, and Django CPU
-# per stream connect with 100,000 stored scopes vs unscoped; ~5 min). Last, bench/items.py (one
+# per stream connect with 100,000 stored scopes vs unscoped; ~5 min). Then bench/items.py (one
 # changed row of a 500-row table sent as one row action vs the whole table, 200 viewers each;
-# ~3 min). With --quick in BENCH_ARGS these three run their quick modes (< 1 min each).
+# ~3 min). Last, bench/instances.py (one Pushpin vs two behind nginx http / stream on one
+# port, 2,000 viewers each; ~4 min). With --quick in BENCH_ARGS these run their quick modes
+# (< 1 min each).
 bench: venv system-deps
 	$(PY) -m bench $(BENCH_ARGS)
 	$(PY) -m bench.fanout
 	$(PY) -m bench.multipush $(filter --quick,$(BENCH_ARGS))
 	$(PY) -m bench.scoped $(filter --quick,$(BENCH_ARGS))
 	$(PY) -m bench.items $(filter --quick,$(BENCH_ARGS))
+	$(PY) -m bench.instances $(filter --quick,$(BENCH_ARGS))
 
 clean:
 	rm -rf $(VENV) .run build *.egg-info

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.live import REPO, Stack, free_port, wait_for_port
+from bench.procs import free_ports
+from tests.live import REPO, Stack, wait_for_port
 from tests.sse import SSEClient
 
 STREAM = "/dashboards/testapp.ops/stream/"
@@ -28,9 +29,7 @@ class Instances:
         self.launcher = launcher
         self.balancer = balancer
         self.run_dir = stack.workdir / "pp"
-        self.instance_port = free_port()
-        while self.instance_port + 1 in (stack.publish_port, stack.publish_port + 1):
-            self.instance_port = free_port()
+        self.instance_port = free_ports(2)
         self.publish_ports = [stack.publish_port, stack.publish_port + 1]
         self.client_ports = [self.instance_port, self.instance_port + 1]
 
@@ -76,7 +75,8 @@ def instances(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Instances]:
     launcher, balancer = request.param
-    stack = Stack(Path(tmp_path_factory.mktemp(launcher)))
+    # Each instance takes a port from each base: one taken by another run stops them all.
+    stack = Stack(Path(tmp_path_factory.mktemp(launcher)), publish_port=free_ports(2))
     fleet = Instances(stack, launcher, balancer)
     # Django publishes to both instances (GRIP_PROXIES, as the launchers print it).
     stack.extra_env = {
@@ -98,11 +98,10 @@ def established(port: int) -> int:
     """Open TCP connections to 127.0.0.1:``port`` (each instance's view of its clients)."""
     wanted = f"0100007F:{port:04X}"
     count = 0
-    for table in ("/proc/net/tcp",):
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            if fields[1] == wanted and fields[3] == "01":
-                count += 1
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1] == wanted and fields[3] == "01":
+            count += 1
     return count
 
 
