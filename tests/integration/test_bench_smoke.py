@@ -176,3 +176,22 @@ def test_items_bench_measures_row_action_and_whole_table(tmp_path: Path) -> None
     assert result["ratios"]["bytes_per_event"] > 100
     assert result["facts"]["pushpin_origin_requests_in_runs"]["count"] >= 0
     assert whole >= result["facts"]["table_html_bytes"] > 50 * result["facts"]["row_html_bytes"]
+
+
+@pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx not installed")
+def test_instances_bench_measures_one_and_two_instances(tmp_path: Path) -> None:
+    result = run_bench(
+        "bench.instances", tmp_path, "instances-quick", "--quick", "--viewers", "10",
+        "--pushes", "2", "--repeats", "1",
+    )  # fmt: skip
+    summary = result["summary"]
+    assert set(summary) == {"one", "http", "stream"}
+    for name, variant in summary.items():
+        held = variant["connect"]["held_per_instance"]
+        assert len(held) == variant["instances"] and sum(held) == 10, (name, held)
+        assert variant["instances"] == 1 or min(held) > 0, (name, held)  # both instances used
+        assert variant["refused"] == 0 and variant["lost"] == 0, name
+        assert variant["duplicates"] == 0, name
+        assert 0 < variant["p50_ms"] <= variant["p99_ms"], name
+    assert summary["one"]["nginx_cpu_us_per_delivery"] == 0
+    assert "verdict" in result["load"]
