@@ -45,7 +45,8 @@ PROFILES: dict[str, dict[str, Any]] = {
     "full": {"viewers": 2000, "pushes": 20, "rate": 1.0, "repeats": 3, "connect_rate": 200.0},
     "quick": {"viewers": 300, "pushes": 5, "rate": 2.0, "repeats": 2, "connect_rate": 300.0},
 }
-SETTLE_S = 1.5  # after a block's last push, before its counters are read
+SETTLE_S = 1.5  # after a block's deliveries, before its counters are read
+DRAIN_S = 15.0  # at most, after a block's last push, for its deliveries
 
 
 def say(message: str) -> None:
@@ -163,6 +164,9 @@ class Bench:
         a, stack, viewers = self.args, self.stacks[name], self.viewers[name]
         status0, cpu0 = dict(viewers.status), stack.split_cpu()
         result = self.publishers[name].run(a.rate, a.pushes / a.rate)
+        # Every open viewer's every push, or DRAIN_S: a Pushpin behind its pushes still
+        # delivers them (late, counted in the latency), and only what never came is lost.
+        viewers.wait_records(status0["records"] + status0["open"] * len(result["pushes"]), DRAIN_S)
         time.sleep(SETTLE_S)
         status1, cpu1 = dict(viewers.status), stack.split_cpu()
         records = status1["records"] - status0["records"]
@@ -251,7 +255,15 @@ def summarize(bench: Bench) -> dict[str, Any]:
 
 def write(bench: Bench, summary: dict[str, Any], load: dict[str, Any], out: Path) -> Path:
     a = bench.args
-    stem = f"{date.today().isoformat()}-instances{'-quick' if a.quick else ''}"
+    profile = PROFILES["quick" if a.quick else "full"]
+    changed = [
+        f"--{k.replace('_', '-')} {getattr(a, k):g}"
+        for k in profile
+        if getattr(a, k) != profile[k]
+    ]
+    command = " ".join(["python -m bench.instances", *(["--quick"] if a.quick else []), *changed])
+    rate = f"-rate{a.rate:g}" if a.rate != profile["rate"] else ""
+    stem = f"{date.today().isoformat()}-instances{'-quick' if a.quick else ''}{rate}"
     data = {
         "args": {k: v for k, v in vars(a).items() if k != "out"},
         "machine": machine.info(),
@@ -266,11 +278,12 @@ def write(bench: Bench, summary: dict[str, Any], load: dict[str, Any], out: Path
     lines = [
         f"# One Pushpin vs two behind one port ({date.today().isoformat()})",
         "",
-        f"`python -m bench.instances{' --quick' if a.quick else ''}`: {a.viewers:,} SSE viewers "
+        f"`{command}`: {a.viewers:,} SSE viewers "
         f"per variant (bench.viewers, ramp {a.connect_rate:.0f}/s, no retries), {a.pushes} "
         f"pushes at {a.rate:g}/s per block, {a.repeats} repeats with the variants in rotating "
         "order, medians over repeats. The three stacks run side by side on this machine (client, "
-        "Django, Pushpins and nginx on the same cores). CPU is utime+stime from /proc.",
+        "Django, Pushpins and nginx on the same cores). CPU is utime+stime from /proc. Lost: "
+        f"never received, waiting up to {DRAIN_S:g} s after a block's last push.",
         "",
         f"Load average before the run: {load['before']}; after: {load['after']} "
         f"({load['cpus']} CPUs).",
