@@ -20,9 +20,10 @@ venv: $(STAMP)
 
 # Debian packages: Pushpin (the GRIP proxy), Chromium (browser tests), Redis (the Celery
 # broker of the integration tests), PostgreSQL (concurrent publishers, tests/postgres.py; its
-# binaries are off PATH), nginx (the balancer of tests/fleet.py), docker-compose (its
-# `config` validates compose.yaml; no engine) and Node.js (the client's reconnect arithmetic,
-# tests/test_client_backoff.py), only where missing.
+# binaries are off PATH), nginx (the balancer of tests/fleet.py and of several Pushpin
+# instances; its stream module for PUSHPIN_BALANCER=stream), docker-compose (its
+# `config` validates compose.yaml; no engine) and Node.js (the client's reconnect
+# arithmetic, tests/test_client_backoff.py), only where missing.
 system-deps:
 	@missing=""; \
 	command -v pushpin >/dev/null || missing="$$missing pushpin"; \
@@ -30,6 +31,7 @@ system-deps:
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v nginx >/dev/null || missing="$$missing nginx-light"; \
+	ls /usr/lib/nginx/modules/ngx_stream_module.so >/dev/null 2>&1 || missing="$$missing libnginx-mod-stream"; \
 	command -v docker-compose >/dev/null || missing="$$missing docker-compose"; \
 	command -v node >/dev/null || missing="$$missing nodejs"; \
 	if [ -n "$$missing" ]; then \
@@ -74,11 +76,14 @@ matrix-ci: venv system-deps
 # bench/fanout.py (publishing to 1 vs 2 Pushpins, < 1 min), bench/multipush.py (Pushpin CPU
 # per push of 7 components at 1,000 viewers, per-component events vs push(); ~2 min) and
 # bench/scoped.py (scoped dashboards: 1,000 scopes x 5 viewers pushed every 5 s, and Django CPU
-# per stream connect with 100,000 stored scopes vs unscoped; ~5 min). Last, bench/items.py (one
+# per stream connect with 100,000 stored scopes vs unscoped; ~5 min). Then bench/items.py (one
 # changed row of a 500-row table sent as one row action vs the whole table, 200 viewers each;
-# ~3 min) and bench/throughput.py (publisher updates/s of batch(), a push() loop and a raw
-# send_event loop with 100 SSE viewers each, every event checked once and in order; ~2 min).
-# With --quick in BENCH_ARGS these run their quick modes (< 1 min each).
+# ~3 min), bench/throughput.py (publisher updates/s of batch(), a push() loop and a raw
+# send_event loop with 100 SSE viewers each, every event checked once and in order; ~2 min)
+# and bench/instances.py (one Pushpin vs two behind nginx http / stream on one port, 2,000
+# viewers each; ~4 min), and bench.micro connect (Django CPU per stream connect: ours, with
+# stream_fast_path, and django-eventstream's view; ~1 min). With --quick in BENCH_ARGS these
+# run their quick modes (< 1 min each).
 bench: venv system-deps
 	$(PY) -m bench $(BENCH_ARGS)
 	$(PY) -m bench.fanout
@@ -86,6 +91,8 @@ bench: venv system-deps
 	$(PY) -m bench.scoped $(filter --quick,$(BENCH_ARGS))
 	$(PY) -m bench.items $(filter --quick,$(BENCH_ARGS))
 	$(PY) -m bench.throughput $(filter --quick,$(BENCH_ARGS))
+	$(PY) -m bench.instances $(filter --quick,$(BENCH_ARGS))
+	$(PY) -m bench.micro connect --count 300 --repeats 5 --out bench/results
 
 clean:
 	rm -rf $(VENV) .run build *.egg-info

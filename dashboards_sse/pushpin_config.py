@@ -8,6 +8,7 @@ Python; both refuse the same bad values, and a test holds the two renderings ide
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from importlib.resources import files
@@ -202,3 +203,118 @@ def grip_url_mismatch(config: PushpinConfig, control_uri: str, key: str | bytes 
     if port != config.publish_port:
         return f"it publishes to port {port}, this Pushpin listens on {config.publish_port}"
     return ""
+
+
+# --- several instances on one host -------------------------------------------------------
+# Pushpin's handler and proxy are one thread each: one instance per core, each with its own
+# run dir (so its own ipc sockets), client port and publish port, behind one balancer (nginx)
+# on the public port. condure sets no SO_REUSEPORT, so the instances cannot share a port.
+DEFAULT_INSTANCE_PORT: Final = 18000  # instance i's client listener: 127.0.0.1:18000 + i - 1
+BALANCERS: Final = ("http", "stream")  # nginx's http proxy, or its stream (TCP) module
+DEFAULT_BALANCER: Final = "http"
+BALANCER_TEMPLATES: Final = {name: f"balancer-{name}.conf.template" for name in BALANCERS}
+MAX_INSTANCES: Final = 64
+
+
+def cpu_count() -> int:
+    """The CPUs this process may run on (what ``nproc`` prints, as pushpin/run's ``auto``)."""
+    return len(os.sched_getaffinity(0))
+
+
+def parse_instances(text: str) -> int:
+    """``N`` (1-64) or ``auto`` (one per CPU)."""
+    if text == "auto":
+        return min(cpu_count(), MAX_INSTANCES)
+    if not text.isdigit() or not 1 <= int(text) <= MAX_INSTANCES:
+        raise PushpinConfigError(
+            f"--instances must be a number from 1 to {MAX_INSTANCES} or 'auto' (one per CPU), "
+            f"got {text!r}."
+        )
+    return int(text)
+
+
+def parse_balancer(text: str) -> str:
+    if text not in BALANCERS:
+        raise PushpinConfigError(
+            f"--balancer must be one of {', '.join(BALANCERS)} (nginx's http proxy, or its "
+            f"stream module: plain TCP), got {text!r}."
+        )
+    return text
+
+
+@dataclass(frozen=True)
+class PushpinInstances:
+    """``count`` Pushpins on one host behind nginx on ``public.http``.
+
+    Instance ``i`` (1..count) runs in ``<run_dir>/<i>``, listens for clients on loopback
+    ``instance_port + i - 1`` and for publishes on ``publish_port + i - 1``; all sign with
+    the same key, and Django publishes to each (``GRIP_PROXIES``).
+    """
+
+    public: PushpinConfig  # run dir, key, public listener, first publish port, origins
+    count: int
+    instance_port: int = DEFAULT_INSTANCE_PORT
+    balancer: str = DEFAULT_BALANCER
+
+    def __post_init__(self) -> None:
+        if not 2 <= self.count <= MAX_INSTANCES:
+            raise PushpinConfigError(
+                f"Several instances means 2 to {MAX_INSTANCES}, got {self.count}."
+            )
+        parse_balancer(self.balancer)
+        publish = range(self.public.publish_port, self.public.publish_port + self.count)
+        clients = range(self.instance_port, self.instance_port + self.count)
+        for name, ports in (("--publish-port", publish), ("--instance-port", clients)):
+            if ports[-1] > 65535:
+                raise PushpinConfigError(
+                    f"{name} {ports[0]} leaves no room for {self.count} instances (ports "
+                    f"{ports[0]}-{ports[-1]}): choose a lower one."
+                )
+        public_port = int(self.public.http.rpartition(":")[2])
+        if set(publish) & set(clients) or public_port in set(publish) | set(clients):
+            raise PushpinConfigError(
+                f"The instances' ports overlap: publish {publish[0]}-{publish[-1]}, clients "
+                f"{clients[0]}-{clients[-1]}, public {public_port}. Choose another "
+                "--instance-port or --publish-port."
+            )
+        for instance in self.instances:  # each run dir is checked (its length) on creation
+            check_run_dir(instance.run_dir)
+
+    @property
+    def instances(self) -> list[PushpinConfig]:
+        return [
+            PushpinConfig(
+                run_dir=f"{self.public.run_dir}/{number}",
+                key=self.public.key,
+                http=f"127.0.0.1:{self.instance_port + number - 1}",
+                publish_addr=self.public.publish_addr,
+                publish_port=self.public.publish_port + number - 1,
+                origins=self.public.origins,
+                client_buffer_size=self.public.client_buffer_size,
+            )
+            for number in range(1, self.count + 1)
+        ]
+
+    @property
+    def grip_proxies(self) -> list[dict[str, str]]:
+        """What Django's ``GRIP_PROXIES`` must be: every instance's publish endpoint."""
+        return [
+            {"control_uri": instance.grip_url.partition("?")[0], "key": self.public.key}
+            for instance in self.instances
+        ]
+
+    def render_balancer(self) -> dict[str, str]:
+        """File name -> text for the run dir: nginx's ``nginx.conf`` and its ``upstreams``.
+
+        ``max_fails=0``: never mark an instance down. On loopback a refused connect costs
+        nothing and the request goes to the next; marking would send every client to one
+        instance for seconds after it was probed before it listened (at start, at a restart).
+        """
+        upstreams = "".join(
+            f"server {instance.http} max_fails=0;\n" for instance in self.instances
+        )
+        template = read_template(BALANCER_TEMPLATES[self.balancer])
+        return {
+            "nginx.conf": render_template(template, self.public.values),
+            "upstreams": upstreams,
+        }

@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import secrets
 import shutil
 import signal
 import stat
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import NoReturn
 
 from .exceptions import PushpinConfigError
-from .pushpin_config import PushpinConfig, check_key
+from .pushpin_config import PushpinConfig, PushpinInstances, check_key
 
 KEY_FILE_NAME = "sig_key"
 CONFIG_NAME = "pushpin.conf"
@@ -168,3 +171,99 @@ def exec_pushpin(config_path: Path) -> NoReturn:
     stops every service."""
     command = pushpin_command(config_path)
     os.execv(find_pushpin(), command)
+
+
+# --- several instances behind nginx --------------------------------------------------------
+NGINX_HINT = "Install it: `apt-get install nginx-light` (Debian/Ubuntu)."
+STREAM_MODULE = Path("/usr/lib/nginx/modules/ngx_stream_module.so")
+
+
+def find_nginx(balancer: str) -> str:
+    found = shutil.which("nginx")
+    if found is None:
+        raise PushpinConfigError(
+            f"Several instances need nginx as the balancer (no `nginx` on PATH). {NGINX_HINT}"
+        )
+    if balancer == "stream" and not STREAM_MODULE.exists():
+        raise PushpinConfigError(
+            f"--balancer stream needs nginx's stream module ({STREAM_MODULE} is missing): "
+            "`apt-get install libnginx-mod-stream`, or use --balancer http."
+        )
+    return found
+
+
+def write_instances(fleet: PushpinInstances) -> list[list[str]]:
+    """Every instance's config (in its own run dir) and the balancer's; returns the commands
+    to start, instances first, nginx last."""
+    commands = []
+    for instance in fleet.instances:
+        prepare_run_dir(instance.run_dir)
+        commands.append(pushpin_command(write_config(instance, Path(instance.run_dir))))
+    run_dir = Path(fleet.public.run_dir)
+    for name, text in fleet.render_balancer().items():
+        write_private(run_dir / name, text)
+    commands.append(nginx_command(run_dir))
+    return commands
+
+
+def nginx_command(run_dir: Path) -> list[str]:
+    """nginx in the foreground (the config says ``daemon off``), logging to stderr from its
+    first line (``-e``: not /var/log/nginx)."""
+    return ["nginx", "-c", str(run_dir / "nginx.conf"), "-p", f"{run_dir}/", "-e", "stderr"]
+
+
+def supervise(commands: list[list[str]], grace: float = 15.0) -> int:
+    """Start every command and wait. SIGTERM, SIGINT or SIGHUP to this process, or any child
+    exiting, stops them all (SIGTERM by PID, SIGKILL after ``grace`` seconds). Returns 0 when
+    stopped by a signal, else the exit status of the child that ended first (1 if it was 0:
+    none of them should end on its own)."""
+    stopping: list[int] = []
+
+    def on_signal(number: int, _frame: object) -> None:
+        stopping.append(number)
+
+    previous = {
+        number: signal.signal(number, on_signal)
+        for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    }
+    children: list[subprocess.Popen[bytes]] = []
+    status = 0
+    # Every viewer is a socket in an instance and two in nginx: the soft limit (often 1024)
+    # would refuse them long before the hard one.
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    try:
+        for command in commands:
+            children.append(subprocess.Popen(command))
+        while not stopping:
+            ended = [
+                (command[0], child)
+                for command, child in zip(commands, children, strict=True)
+                if child.poll() is not None
+            ]
+            if ended:
+                name, child = ended[0]
+                status = child.returncode or 1
+                print(
+                    f"{name} (pid {child.pid}) exited with {child.returncode}: stopping the "
+                    "others",
+                    file=sys.stderr,
+                )
+                break
+            time.sleep(0.2)
+    finally:
+        for child in children:
+            if child.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for child in children:
+            try:
+                child.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    return status

@@ -155,3 +155,23 @@ def test_the_command_execs_pushpin_with_the_rendered_config(run_dir: Path, tmp_p
     assert pid_line == f"pid {process.pid} args --config {run_dir}/pushpin.conf -m"
     assert route == "* 127.0.0.1:8123"
     assert "runserver 127.0.0.1:8123" in banner
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--instances", "0"), "--instances must be a number from 1 to 64 or 'auto'"),
+        (("--instances", "lots"), "--instances must be a number from 1 to 64 or 'auto'"),
+        (("--instances", "2", "--balancer", "haproxy"), "--balancer must be one of http, stream"),
+        (("--instance-port", "0"), "--instance-port must be a TCP port"),
+        (
+            ("--instances", "2", "--write-config", "/tmp/x"),
+            "--write-config writes one instance's config",
+        ),
+    ],
+)
+def test_bad_instances_options_are_refused(
+    run_dir: Path, args: tuple[str, ...], message: str
+) -> None:
+    with pytest.raises(CommandError, match=message):
+        pushpin(*args, "--run-dir", str(run_dir))

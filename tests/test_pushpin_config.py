@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -9,8 +10,10 @@ import pytest
 from dashboards_sse.exceptions import DashboardsSSEError, PushpinConfigError
 from dashboards_sse.pushpin_config import (
     PushpinConfig,
+    PushpinInstances,
     grip_url_mismatch,
     parse_addr_port,
+    parse_instances,
     parse_origins,
     parse_port,
     read_template,
@@ -146,3 +149,59 @@ def test_grip_url_mismatch() -> None:
     assert grip_url_mismatch(pushpin, "http://127.0.0.1:5561", KEY) == (
         "it publishes to port 5561, this Pushpin listens on 6001"
     )
+
+
+def instances_config(**fields: object) -> PushpinInstances:
+    public = PushpinConfig(run_dir="/tmp/dsse-i", key="k" * 40, publish_port=5561)
+    return PushpinInstances(public, **{"count": 2, **fields})  # type: ignore[arg-type]
+
+
+def test_instances_get_their_own_run_dir_and_ports() -> None:
+    fleet = instances_config(count=3, instance_port=9000)
+    assert [(i.run_dir, i.http, i.publish_port) for i in fleet.instances] == [
+        ("/tmp/dsse-i/1", "127.0.0.1:9000", 5561),
+        ("/tmp/dsse-i/2", "127.0.0.1:9001", 5562),
+        ("/tmp/dsse-i/3", "127.0.0.1:9002", 5563),
+    ]
+    assert fleet.grip_proxies == [
+        {"control_uri": f"http://127.0.0.1:{port}", "key": "k" * 40} for port in (5561, 5562, 5563)
+    ]
+    files = fleet.render_balancer()
+    assert files["upstreams"] == "".join(
+        f"server 127.0.0.1:{port} max_fails=0;\n" for port in (9000, 9001, 9002)
+    )
+    assert "listen 127.0.0.1:7999 backlog=4096;" in files["nginx.conf"]
+    assert "include /tmp/dsse-i/upstreams;" in files["nginx.conf"]
+    assert "${" not in files["nginx.conf"]
+
+
+def test_stream_balancer_loads_the_stream_module() -> None:
+    conf = instances_config(balancer="stream").render_balancer()["nginx.conf"]
+    assert conf.startswith("#") and "load_module" in conf and "stream {" in conf
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"count": 1}, "2 to 64"),
+        ({"balancer": "haproxy"}, "--balancer must be one of http, stream"),
+        ({"instance_port": 5562}, "ports overlap"),
+        ({"instance_port": 65535}, "leaves no room"),
+    ],
+)
+def test_bad_instances_are_refused(fields: dict[str, object], message: str) -> None:
+    with pytest.raises(PushpinConfigError, match=message):
+        instances_config(**fields)
+
+
+@pytest.mark.parametrize(
+    ("text", "count"), [("1", 1), ("4", 4), ("auto", len(os.sched_getaffinity(0)))]
+)
+def test_parse_instances(text: str, count: int) -> None:
+    assert parse_instances(text) == count
+
+
+@pytest.mark.parametrize("text", ["0", "65", "-1", "many", ""])
+def test_parse_instances_refuses(text: str) -> None:
+    with pytest.raises(PushpinConfigError, match="--instances must be"):
+        parse_instances(text)

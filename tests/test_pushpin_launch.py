@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -25,10 +26,12 @@ from dashboards_sse.pushpin_launch import (
     read_or_create_key,
     run_dir_processes,
     stop_leftovers,
+    supervise,
     write_config,
 )
 
 KEY = "k" * 40
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -165,3 +168,39 @@ def test_is_runner() -> None:
     assert is_runner("pushpin --config /r/pushpin.conf -m")
     assert is_runner("/usr/bin/pushpin --config /r/pushpin.conf")
     assert not is_runner("pushpin-handler --config=/r/pushpin.conf")
+
+
+def test_supervise_stops_the_others_when_one_exits() -> None:
+    started = time.monotonic()
+    status = supervise([["sleep", "60"], ["sh", "-c", "sleep 0.3; exit 3"]], grace=5)
+    assert status == 3
+    assert time.monotonic() - started < 10  # the sleeper was stopped, not waited for
+
+
+SUPERVISOR = """
+import sys
+from dashboards_sse.pushpin_launch import supervise
+sys.exit(supervise([["sleep", "60"], ["sleep", "61"]]))
+"""
+
+
+def test_sigterm_to_the_supervisor_stops_every_child() -> None:
+    process = subprocess.Popen([sys.executable, "-c", SUPERVISOR], cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 20
+        kids: list[int] = []
+        while len(kids) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+            kids = [
+                int(pid)
+                for pid in Path(f"/proc/{process.pid}/task/{process.pid}/children")
+                .read_text()
+                .split()
+            ]
+        assert len(kids) == 2
+        os.kill(process.pid, signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+        assert not any(Path(f"/proc/{pid}").exists() for pid in kids)
+    finally:
+        if process.poll() is None:
+            process.kill()

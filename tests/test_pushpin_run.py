@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboards_sse.pushpin_config import PushpinConfig
+from dashboards_sse.pushpin_config import PushpinConfig, PushpinInstances
 
 REPO = Path(__file__).resolve().parent.parent
 KEY = "k" * 40
@@ -124,3 +124,58 @@ def test_sh_reads_the_templates_from_the_package(tmp_path: Path) -> None:
     assert "cannot read" in done.stderr and "PUSHPIN_TEMPLATE_DIR" in done.stderr
     for name in ("pushpin.conf.template", "routes.template"):  # one copy: the package's
         assert not (REPO / "pushpin" / name).exists()
+
+
+@pytest.mark.parametrize("balancer", ["http", "stream"])
+def test_sh_and_python_render_identical_instances(tmp_path: Path, balancer: str) -> None:
+    """PUSHPIN_INSTANCES=3: each instance's files and nginx's are what the command writes.
+    The stand-in pushpin and nginx exit at once, so pushpin/run stops and exits 1."""
+    env = fake_pushpin(tmp_path, "exit 0")
+    (tmp_path / "bin" / "nginx").write_text("#!/bin/sh\nexit 0\n")
+    (tmp_path / "bin" / "nginx").chmod(0o755)
+    rundir = short_run_dir(tmp_path)
+    full = {
+        **os.environ,
+        **env,
+        "PUSHPIN_RUN_DIR": str(rundir),
+        "PUSHPIN_SIG_KEY": KEY,
+        "PUSHPIN_INSTANCES": "3",
+        "PUSHPIN_INSTANCE_PORT": "9100",
+        "PUSHPIN_BALANCER": balancer,
+    }
+    try:
+        done = subprocess.run(
+            ["sh", str(REPO / "pushpin" / "run")], env=full, capture_output=True, text=True,
+            timeout=30,
+        )  # fmt: skip
+        assert done.returncode == 1, done.stderr
+        assert "exited: stopping the others" in done.stderr
+        public = PushpinConfig(run_dir=str(rundir), key=KEY)
+        fleet = PushpinInstances(public, 3, instance_port=9100, balancer=balancer)
+        for instance in fleet.instances:
+            for name, text in instance.render().items():
+                assert (Path(instance.run_dir) / name).read_text() == text
+        for name, text in fleet.render_balancer().items():
+            assert (rundir / name).read_text() == text
+        proxies = "".join(f"    {proxy!r},\n" for proxy in fleet.grip_proxies)
+        assert f"GRIP_PROXIES = [\n{proxies}]\n" in done.stdout
+    finally:
+        shutil.rmtree(rundir, ignore_errors=True)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"PUSHPIN_INSTANCES": "0"}, "PUSHPIN_INSTANCES must be a number from 1 to 64"),
+        ({"PUSHPIN_INSTANCES": "two"}, "PUSHPIN_INSTANCES must be a number from 1 to 64"),
+        ({"PUSHPIN_INSTANCES": "2", "PUSHPIN_BALANCER": "haproxy"}, "PUSHPIN_BALANCER must be"),
+        (
+            {"PUSHPIN_INSTANCES": "2", "PUSHPIN_INSTANCE_PORT": "5562"},
+            "the instances' ports overlap",
+        ),
+    ],
+)
+def test_bad_instances_are_refused(tmp_path: Path, env: dict[str, str], message: str) -> None:
+    done = run(tmp_path, **fake_pushpin(tmp_path), **env)
+    assert done.returncode == 2
+    assert message in done.stderr

@@ -3,6 +3,7 @@ with everything per run coming from the environment the harness sets:
 
 BENCH_DB        sqlite file in the run's temp dir
 BENCH_GRIP_URL  Pushpin's publish URL with ?key=... (unset: embedded / polling / redis modes)
+BENCH_GRIP_URLS several, space-separated (GRIP_PROXIES: bench/instances.py)
 BENCH_REDIS_URL redis://127.0.0.1:<port>/0 for the Redis baseline
 BENCH_GRIP_LINK_TIMEOUT  a timeout for GRIP next links (bench/scoped.py's what-if; unset: none)
 """
@@ -65,6 +66,11 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 GRIP_URL = os.environ.get("BENCH_GRIP_URL") or None
+if os.environ.get("BENCH_GRIP_URLS"):  # several Pushpins (bench/instances.py): publish to each
+    from gripcontrol import parse_grip_uri
+
+    GRIP_URL = None
+    GRIP_PROXIES = [parse_grip_uri(url) for url in os.environ["BENCH_GRIP_URLS"].split()]
 BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "")
 LOGGING = {
     "version": 1,

@@ -201,3 +201,22 @@ def test_throughput_bench_checks_every_event_of_every_variant(tmp_path: Path) ->
     batch, push = result["variants"]["batch"], result["variants"]["push"]
     assert batch["updates_per_s"] / batch["events_per_s"] == pytest.approx(50, rel=0.01)
     assert push["updates_per_s"] == push["events_per_s"]
+
+
+@pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx not installed")
+def test_instances_bench_measures_one_and_two_instances(tmp_path: Path) -> None:
+    result = run_bench(
+        "bench.instances", tmp_path, "instances-quick", "--quick", "--viewers", "10",
+        "--pushes", "2", "--repeats", "1",
+    )  # fmt: skip
+    summary = result["summary"]
+    assert set(summary) == {"one", "http", "stream"}
+    for name, variant in summary.items():
+        held = variant["connect"]["held_per_instance"]
+        assert len(held) == variant["instances"] and sum(held) == 10, (name, held)
+        assert variant["instances"] == 1 or min(held) > 0, (name, held)  # both instances used
+        assert variant["refused"] == 0 and variant["lost"] == 0, name
+        assert variant["duplicates"] == 0, name
+        assert 0 < variant["p50_ms"] <= variant["p99_ms"], name
+    assert summary["one"]["nginx_cpu_us_per_delivery"] == 0
+    assert "verdict" in result["load"]

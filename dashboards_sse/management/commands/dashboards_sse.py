@@ -28,22 +28,28 @@ from ...dashboard import (
     get_target,
     target_name,
 )
-from ...exceptions import DashboardsSSEError, NotPublishedWarning
+from ...exceptions import DashboardsSSEError, NotPublishedWarning, PushpinConfigError
 from ...models import ComponentState
 from ...probe import probe_pushpin
 from ...publish import push
 from ...publish.pipeline import NO_PROXY
 from ...pushpin_config import (
+    BALANCERS,
+    DEFAULT_BALANCER,
     DEFAULT_CLIENT_BUFFER_SIZE,
     DEFAULT_HTTP,
+    DEFAULT_INSTANCE_PORT,
     DEFAULT_ORIGIN,
     DEFAULT_PUBLISH_ADDR,
     DEFAULT_PUBLISH_PORT,
     PushpinConfig,
+    PushpinInstances,
     check_run_dir,
     grip_url_mismatch,
     parse_addr_port,
+    parse_balancer,
     parse_host,
+    parse_instances,
     parse_origins,
     parse_port,
 )
@@ -51,12 +57,15 @@ from ...pushpin_launch import (
     KEY_FILE_NAME,
     default_run_dir,
     exec_pushpin,
+    find_nginx,
     find_pushpin,
     prepare_run_dir,
     pushpin_command,
     read_or_create_key,
     stop_leftovers,
+    supervise,
     write_config,
+    write_instances,
 )
 from ...scopes import scope_label
 from ...sharing import revoke, share
@@ -219,6 +228,27 @@ class Command(BaseCommand):
             "(default %(default)s).",
         )
         parser.add_argument(
+            "--instances",
+            default="1",
+            metavar="N|auto",
+            help="Run N Pushpins (auto: one per CPU; Pushpin's handler uses one core) behind "
+            "one nginx on --http; instance i listens on 127.0.0.1:INSTANCE_PORT+i-1 and "
+            "publishes on PUBLISH_PORT+i-1, in RUN_DIR/i (default %(default)s).",
+        )
+        parser.add_argument(
+            "--instance-port",
+            default=str(DEFAULT_INSTANCE_PORT),
+            metavar="PORT",
+            help="The first instance's client port, on loopback (default %(default)s).",
+        )
+        parser.add_argument(
+            "--balancer",
+            default=DEFAULT_BALANCER,
+            metavar="|".join(BALANCERS),
+            help="nginx balancing HTTP requests, or TCP connections (stream: cheaper, needs "
+            "libnginx-mod-stream) (default %(default)s).",
+        )
+        parser.add_argument(
             "--print-key", action="store_true", help="Print the signing key and exit."
         )
         parser.add_argument(
@@ -259,8 +289,19 @@ class Command(BaseCommand):
         publish_port = parse_port(options["publish_port"], "--publish-port")
         origins = parse_origins(options["origin"] or [DEFAULT_ORIGIN])
         run_dir = check_run_dir(options["run_dir"] or default_run_dir())
+        count = parse_instances(options["instances"])
+        instance_port = parse_port(options["instance_port"], "--instance-port")
+        balancer = parse_balancer(options["balancer"])
+        if count > 1 and options["write_config"]:
+            raise PushpinConfigError(
+                "--write-config writes one instance's config: for several, write one per "
+                "instance (each its own --http, --publish-port and --write-config dir) and "
+                "put a balancer in front (pushpin/balancer.conf.template)."
+            )
         if not (options["print_key"] or options["write_config"]):
             find_pushpin()  # before touching any file: say how to install it
+            if count > 1:
+                find_nginx(balancer)
         prepare_run_dir(run_dir)
         key = read_or_create_key(Path(options["key_file"] or f"{run_dir}/{KEY_FILE_NAME}"))
         if options["print_key"]:
@@ -275,6 +316,9 @@ class Command(BaseCommand):
             origins=origins,
             client_buffer_size=options["client_buffer_size"],
         )
+        if count > 1:
+            self.run_instances(PushpinInstances(config, count, instance_port, balancer))
+            return
         self.warn_grip_url_mismatch(config)
         if options["write_config"]:
             path = write_config(config, Path(options["write_config"]).absolute())
@@ -296,6 +340,27 @@ class Command(BaseCommand):
         )
         sys.stdout.flush()
         exec_pushpin(path)
+
+    def run_instances(self, fleet: PushpinInstances) -> None:
+        """Several Pushpins behind nginx, until SIGTERM or Ctrl-C stops them all."""
+        stopped = stop_leftovers(fleet.public.run_dir)
+        if stopped:
+            self.stderr.write(
+                f"stopped services left by a killed Pushpin: {' '.join(map(str, stopped))}"
+            )
+        commands = write_instances(fleet)
+        proxies = ",\n".join(f"    {proxy!r}" for proxy in fleet.grip_proxies)
+        self.stdout.write(
+            f"{fleet.count} Pushpins behind nginx ({fleet.balancer}) on "
+            f"{fleet.public.proxy_url}/, in front of Django at {' '.join(fleet.public.origins)}\n"
+            f"Django needs GRIP_PROXIES (and no GRIP_URL), publishing to every instance:\n"
+            f"GRIP_PROXIES = [\n{proxies},\n]\n"
+            f"Config and logs in {fleet.public.run_dir}/<n>/. Ctrl-C stops them all."
+        )
+        sys.stdout.flush()
+        status = supervise(commands)
+        if status:
+            raise CommandError(f"A Pushpin or nginx exited ({status}): see the log above.")
 
     def warn_grip_url_mismatch(self, config: PushpinConfig) -> None:
         """A GRIP_URL already in the settings that cannot work with this Pushpin."""
