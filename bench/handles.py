@@ -13,6 +13,33 @@ from typing import Any
 from . import procs
 from .stack import PYTHON, REPO
 
+CONNECT_FIELDS = ("attempted", "ok", "failed", "pending", "errors")
+
+
+def open_viewers(
+    env: dict[str, str],
+    workdir: Path,
+    port: int,
+    path: str,
+    n: int,
+    rate: float,
+    inflight: int,
+    tag: str,
+    extra: tuple[str, ...],
+) -> tuple[Viewers, dict[str, Any]]:
+    """``n`` stream viewers of ``path`` connected at ``rate`` a second and waited for (every one
+    open or finally refused), with what connecting took: seconds and the client's counts."""
+    started = time.monotonic()
+    viewers = Viewers(env, workdir, port, path, n, False, rate, inflight, tag, extra)
+    settled = viewers.wait_settled(n, n / rate * 2 + 20)
+    status = dict(viewers.status)
+    connect = {
+        "seconds": round(time.monotonic() - started, 2),
+        "settled": settled,
+        **{name: status[name] for name in CONNECT_FIELDS},
+    }
+    return viewers, connect
+
 
 class Viewers:
     """A ``python -m bench.viewers`` process; its latest status line is kept by a thread."""

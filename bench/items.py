@@ -51,7 +51,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from . import analysis, machine, procs
-from .handles import Viewers
+from .handles import Viewers, open_viewers
 from .multipush import code_version, log_tails, pushpin_cpu, ratio, refused, wait_quiet
 from .project import ITEMS_ROWS
 from .stack import Stack, make_template_db, run_dir
@@ -213,28 +213,22 @@ class Bench:
         port, extra = self.stack.proxy_port, ("--events", "--retries", "0")
         extra += ("--status-interval", str(STATUS_S))
         for variant in VARIANTS:  # one set after the other, each at the connect rate
-            started = time.monotonic()
-            viewers = Viewers(
+            viewers, connect = open_viewers(
                 self.stack.env(),
                 self.stack.workdir,
                 port,
                 stream_path(SLUGS[variant]),
                 a.viewers,
-                False,
                 a.connect_rate,
                 a.inflight,
                 variant,
                 extra,
             )
             self.viewers[variant] = viewers
-            settled = viewers.wait_settled(a.viewers, a.viewers / a.connect_rate * 2 + 20)
+            # when the set was open (the runs' logs are read against it)
+            connect["opened_at"] = datetime.now().strftime("%H:%M:%S.%f")[:-3]
+            self.connect[variant] = connect
             status = dict(viewers.status)
-            self.connect[variant] = {
-                "seconds": round(time.monotonic() - started, 2),
-                "opened_at": datetime.now().strftime("%H:%M:%S.%f")[:-3],
-                "settled": settled,
-                **{k: status[k] for k in ("attempted", "ok", "failed", "pending", "errors")},
-            }
             say(f"{variant}: {status['ok']} viewers open, {status['failed']} refused")
         for variant in VARIANTS:  # before the quiet wait: their hold and recover come first
             self.probes[variant] = Probe(port, stream_path(SLUGS[variant]))

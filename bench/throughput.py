@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from . import analysis, machine, procs
-from .handles import Viewers
+from .handles import Viewers, open_viewers
 from .micro import cpu_now
 from .multipush import code_version, wait_quiet
 from .stack import Stack, make_template_db, run_dir
@@ -142,27 +142,20 @@ class Bench:
         a = self.args
         extra = ("--events", "--ids", "--retries", "0", "--status-interval", str(STATUS_S))
         for variant in VARIANTS:
-            started = time.monotonic()
-            viewers = Viewers(
+            viewers, connect = open_viewers(
                 self.stack.env(),
                 self.stack.workdir,
                 self.stack.proxy_port,
                 PATHS[variant],
                 a.viewers,
-                False,
                 a.connect_rate,
                 a.inflight,
                 variant,
                 extra,
             )
             self.viewers[variant] = viewers
-            settled = viewers.wait_settled(a.viewers, a.viewers / a.connect_rate * 2 + 20)
+            self.connect[variant] = connect
             status = dict(viewers.status)
-            self.connect[variant] = {
-                "seconds": round(time.monotonic() - started, 2),
-                "settled": settled,
-                **{k: status[k] for k in ("attempted", "ok", "failed", "pending", "errors")},
-            }
             say(f"{variant}: {status['ok']} viewers open, {status['failed']} refused")
         wait_quiet(self.stack, 1.5, 30)  # Pushpin's recover request ~1 s after each new stream
 
