@@ -24,7 +24,6 @@ import json
 import os
 import shutil
 import statistics
-import sys
 import time
 from datetime import date
 from pathlib import Path
@@ -33,6 +32,7 @@ from typing import Any
 from . import analysis, machine, procs
 from .handles import Publisher, Viewers
 from .multipush import code_version, pushpin_cpu, wait_quiet
+from .output import sayer
 from .stack import Stack, make_template_db, run_dir
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -49,8 +49,7 @@ SETTLE_S = 1.5  # after a block's deliveries, before its counters are read
 DRAIN_S = 15.0  # at most, after a block's last push, for its deliveries
 
 
-def say(message: str) -> None:
-    print(f"[instances {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+say = sayer("instances")
 
 
 class InstancesStack(Stack):

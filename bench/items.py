@@ -41,7 +41,6 @@ import re
 import shutil
 import socket
 import statistics
-import sys
 import time
 from datetime import date, datetime
 from pathlib import Path
@@ -53,6 +52,8 @@ import numpy as np
 from . import analysis, machine, procs
 from .handles import Viewers, open_viewers
 from .multipush import code_version, log_tails, pushpin_cpu, ratio, refused, wait_quiet
+from .output import number as _n
+from .output import sayer, write_results
 from .project import ITEMS_ROWS
 from .stack import Stack, make_template_db, run_dir
 from .wire import Response
@@ -72,8 +73,7 @@ STATUS_S = 0.05  # viewer status lines: how soon a complete push is noticed
 MAX_HTML_BYTES = 512 * 1024
 
 
-def say(message: str) -> None:
-    print(f"[items {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+say = sayer("items")
 
 
 def stream_path(slug: str) -> str:
@@ -633,24 +633,12 @@ def main(argv: list[str] | None = None) -> None:
         "runs": {v: bench.runs[v] for v in VARIANTS},
         "logs": logs,  # the servers' last lines when a viewer could not connect
     }
-    args.out.mkdir(parents=True, exist_ok=True)
     stem = args.out / (result["date"] + ("-items" if name == "full" else "-items-quick"))
-    stem.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
-    markdown = report(result)
-    stem.with_suffix(".md").write_text(markdown)
-    print(markdown)
+    write_results(stem, result, report(result))
     say(f"wrote {stem}.json and .md ({result['elapsed_s']:.0f} s)")
 
 
 # -- the report ---------------------------------------------------------------------------------
-def _n(value: Any, digits: int = 1) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:,.{digits}f}"
-    return f"{value:,}" if isinstance(value, int) else str(value)
-
-
 def table(result: dict[str, Any]) -> list[str]:
     v, r = result["variants"], result["ratios"]
     b, a = v["before"], v["after"]

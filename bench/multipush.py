@@ -30,7 +30,6 @@ import json
 import os
 import shutil
 import statistics
-import sys
 import time
 from datetime import date
 from pathlib import Path
@@ -41,6 +40,8 @@ import numpy as np
 
 from . import analysis, machine, procs
 from .handles import Viewers, open_viewers
+from .output import number as _n
+from .output import sayer, write_results
 from .project import MULTI_COMPONENTS
 from .stack import Stack, make_template_db, run_dir
 
@@ -57,8 +58,7 @@ GAP_S = 0.1  # after the last viewer got a push, before the next one
 STATUS_S = 0.05  # viewer status lines: how soon a complete push is noticed
 
 
-def say(message: str) -> None:
-    print(f"[multipush {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+say = sayer("multipush")
 
 
 def figure(seq: int, index: int) -> int:
@@ -617,21 +617,9 @@ def main(argv: list[str] | None = None) -> None:
         "runs": {v: bench.runs[v] for v in VARIANTS},
         "logs": logs,  # the servers' last lines when a viewer could not connect
     }
-    args.out.mkdir(parents=True, exist_ok=True)
     stem = args.out / (result["date"] + ("-multipush" if name == "full" else "-multipush-quick"))
-    stem.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
-    markdown = report(result)
-    stem.with_suffix(".md").write_text(markdown)
-    print(markdown)
+    write_results(stem, result, report(result))
     say(f"wrote {stem}.json and .md ({result['elapsed_s']:.0f} s)")
-
-
-def _n(value: Any, digits: int = 1) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:,.{digits}f}"
-    return f"{value:,}" if isinstance(value, int) else str(value)
 
 
 def table(result: dict[str, Any]) -> list[str]:

@@ -34,13 +34,11 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import os
 import random
 import shutil
 import socket
 import statistics
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -52,6 +50,8 @@ import numpy as np
 from . import analysis, machine, procs
 from .handles import Viewers
 from .multipush import code_version, pushpin_cpu, wait_quiet
+from .output import number as _n
+from .output import sayer, write_results
 from .stack import Stack, make_template_db, run_dir
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -77,8 +77,7 @@ SETTLE_S = 0.3  # after a block of connects, before its counters are read
 QUIET_S = 2.0  # Django is quiet after the ramp when it served nothing for this long
 
 
-def say(message: str) -> None:
-    print(f"[scoped {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+say = sayer("scoped")
 
 
 def stream_path(key: int | None = None) -> str:
@@ -867,27 +866,14 @@ def main(argv: list[str] | None = None) -> None:
         "connect_cost": {**cost, "facts": bench.cost_facts, "blocks": bench.blocks},
         "logs": logs,
     }
-    args.out.mkdir(parents=True, exist_ok=True)
     stem = result["date"] + ("-scoped" if name == "full" else "-scoped-quick")
     if args.grip_link_timeout:
         stem += f"-link-timeout-{args.grip_link_timeout}"
-    stem = args.out / stem
-    stem.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
-    markdown = report(result)
-    stem.with_suffix(".md").write_text(markdown)
-    print(markdown)
-    say(f"wrote {stem}.json and .md ({result['elapsed_s']:.0f} s)")
+    write_results(args.out / stem, result, report(result))
+    say(f"wrote {args.out / stem}.json and .md ({result['elapsed_s']:.0f} s)")
 
 
 # -- the report ----------------------------------------------------------------------------------
-def _n(value: Any, digits: int = 1) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:,.{digits}f}"
-    return f"{value:,}" if isinstance(value, int) else str(value)
-
-
 def met(ok: bool) -> str:
     return "**met**" if ok else "**not met**"
 

@@ -30,11 +30,9 @@ everything (``drain``). Writes ``<out>/<date>-throughput[-quick].json`` and ``.m
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from datetime import date
@@ -47,6 +45,7 @@ from . import analysis, machine, procs
 from .handles import Viewers, open_viewers
 from .micro import cpu_now
 from .multipush import code_version, wait_quiet
+from .output import sayer, write_results
 from .stack import Stack, make_template_db, run_dir
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -70,8 +69,7 @@ BATCH_TARGET = 3000.0  # component updates/s from one process with batch()
 STATUS_S = 0.1
 
 
-def say(message: str) -> None:
-    print(f"[throughput {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+say = sayer("throughput")
 
 
 Step = Callable[[int], int]  # publish round i; returns the component updates it made
@@ -422,12 +420,8 @@ def main(argv: list[str] | None = None) -> None:
         "targets": judge(variants),
         "runs": bench.runs,
     }
-    args.out.mkdir(parents=True, exist_ok=True)
     stem = args.out / (result["date"] + ("-throughput" if name == "full" else "-throughput-quick"))
-    stem.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
-    markdown = report(result)
-    stem.with_suffix(".md").write_text(markdown)
-    print(markdown)
+    write_results(stem, result, report(result))
     say(f"wrote {stem}.json and .md ({result['elapsed_s']:.0f} s)")
 
 
