@@ -47,13 +47,25 @@ class PublishError(DashboardsSSEError):
     or Pushpin refused it.
     """
 
-    def __init__(self, message: str, *, may_still_arrive: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        may_still_arrive: bool = False,
+        items: list[dict[str, Any]] | None = None,
+    ) -> None:
         super().__init__(message)
         self.may_still_arrive = may_still_arrive
+        # The stored events as GRIP publish items: publish these again to deliver the update
+        # (``publish.republish``); pushing again would store it a second time.
+        self.items = items or []
+
+    def _details(self) -> dict[str, Any]:
+        return {"may_still_arrive": self.may_still_arrive, "items": self.items}
 
     def __reduce__(self) -> Any:
         # Picklable with its details: Celery stores a task's exception in its result backend.
-        return _rebuild, (type(self), (str(self),), {"may_still_arrive": self.may_still_arrive})
+        return _rebuild, (type(self), (str(self),), self._details())
 
 
 class PartialPublishError(PublishError):
@@ -72,20 +84,14 @@ class PartialPublishError(PublishError):
         failed: dict[str, str],
         *,
         may_still_arrive: bool = False,
+        items: list[dict[str, Any]] | None = None,
     ) -> None:
-        super().__init__(message, may_still_arrive=may_still_arrive)
+        super().__init__(message, may_still_arrive=may_still_arrive, items=items)
         self.accepted = accepted  # publish URLs that accepted the update
         self.failed = failed  # publish URL -> what went wrong
 
     def __reduce__(self) -> Any:
-        return (
-            _rebuild,
-            (
-                type(self),
-                (str(self), self.accepted, self.failed),
-                {"may_still_arrive": self.may_still_arrive},
-            ),
-        )
+        return _rebuild, (type(self), (str(self), self.accepted, self.failed), self._details())
 
 
 def _rebuild(cls: type[PublishError], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

@@ -7,10 +7,12 @@
     app.conf.beat_schedule = beat_schedule()  # every component declared with refresh_every
 
 Tasks run ``push()`` synchronously inside the worker process, so a prefork child that exits or
-is recycled right after loses nothing. An unreachable Pushpin (``PublishError``) is retried with
-backoff; a bad dashboard, component or value fails at once, without retries. So does a publish
-some proxies of a fleet accepted (``PartialPublishError``): pushing again would show the update
-twice to their viewers, and the others catch up from the stored event.
+is recycled right after loses nothing. When Pushpin does not accept an update (``PublishError``)
+it is stored already: the task hands its stored events to ``republish_task``, which publishes
+them again with backoff — pushing the values again would store them twice (a Chart's point
+appended twice). A bad dashboard, component or value fails at once, without retries. So does a
+publish some proxies of a fleet accepted (``PartialPublishError``): their viewers have it, and
+the others catch up from the stored event.
 """
 
 from __future__ import annotations
@@ -31,8 +33,10 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 from ..dashboard import ScopedDashboard, get_dashboard, get_dashboards, get_target
 from ..exceptions import PartialPublishError, PublishError
-from ..publish import push
+from ..publish import push, republish
+from ..types import Pushed
 
+# republish_task's: an unreachable Pushpin is tried again, with backoff, about 2 minutes in all.
 RETRY = {
     "autoretry_for": (PublishError,),
     "dont_autoretry_for": (PartialPublishError,),
@@ -51,25 +55,54 @@ def _target(dashboard: str, key: str | None) -> Any:
     return target
 
 
-@shared_task(name="dashboards_sse.push", **RETRY)
+def _answer(dashboard: str, key: str | None, pushed: Pushed | None) -> dict[str, Any]:
+    return {
+        "dashboard": pushed.dashboard if pushed else dashboard,
+        "key": key,
+        "event_ids": pushed.event_ids if pushed else {},
+    }
+
+
+def _republish_later(dashboard: str, key: str | None, error: PublishError) -> dict[str, Any]:
+    """The stored update's events to ``republish_task``; the task's answer says so."""
+    later = republish_task.apply_async((error.items,), countdown=1)
+    return {"dashboard": dashboard, "key": key, "event_ids": {}, "republish_task": later.id}
+
+
+@shared_task(name="dashboards_sse.push")
 def push_task(dashboard: str, values: dict[str, Any], key: str | None = None) -> dict[str, Any]:
     """Push ``values`` ({component: value}) to one dashboard (of a scoped one: the object
-    ``key`` names); returns the event ids."""
-    pushed = push(_target(dashboard, key), **values)
-    return {"dashboard": pushed.dashboard, "key": key, "event_ids": pushed.event_ids}
+    ``key`` names); returns the event ids, or the id of the task publishing them again."""
+    try:
+        pushed = push(_target(dashboard, key), **values)
+    except PartialPublishError:
+        raise
+    except PublishError as error:
+        return _republish_later(dashboard, key, error)
+    return _answer(dashboard, key, pushed)
 
 
-@shared_task(name="dashboards_sse.refresh", **RETRY)
+@shared_task(name="dashboards_sse.refresh")
 def refresh_task(
     dashboard: str, components: list[str] | None = None, key: str | None = None
 ) -> dict[str, Any]:
     """Recompute providers (all of the dashboard's, or ``components``) and push them; of a
     scoped dashboard, for the object ``key`` names, or every object its ``scopes()`` yields."""
     target = _target(dashboard, key) if key is not None else get_dashboard(dashboard)
-    pushed = target.refresh(*(components or ()))
-    if pushed is None:
-        return {"dashboard": dashboard, "key": key, "event_ids": {}}
-    return {"dashboard": pushed.dashboard, "key": key, "event_ids": pushed.event_ids}
+    try:
+        pushed = target.refresh(*(components or ()))
+    except PartialPublishError:
+        raise
+    except PublishError as error:
+        return _republish_later(dashboard, key, error)
+    return _answer(dashboard, key, pushed)
+
+
+@shared_task(name="dashboards_sse.republish", **RETRY)
+def republish_task(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Publish stored events again (``PublishError.items``), retried while Pushpin is away."""
+    republish(items)
+    return {"items": len(items)}
 
 
 def beat_schedule() -> dict[str, dict[str, Any]]:

@@ -6,6 +6,6 @@ channel and components), so the declarative API above it can grow without arrows
 
 from __future__ import annotations
 
-from .pipeline import batch, flush_pending, push, recording
+from .pipeline import batch, flush_pending, push, recording, republish
 
-__all__ = ["batch", "flush_pending", "push", "recording"]
+__all__ = ["batch", "flush_pending", "push", "recording", "republish"]

@@ -107,6 +107,7 @@ def publish_items(items: list[dict[str, Any]], config: Settings) -> None:
             raise PublishError(
                 f"{problem.text} {STORED} {MAY_ARRIVE if may_arrive else NOT_LIVE}",
                 may_still_arrive=may_arrive,
+                items=items,
             )
         return
     first, *others = config.proxies
@@ -127,6 +128,7 @@ def publish_items(items: list[dict[str, Any]], config: Settings) -> None:
             f"No GRIP proxy accepted the update. {details} {STORED} "
             + (MAY_ARRIVE if may_arrive else NOT_LIVE),
             may_still_arrive=may_arrive,
+            items=items,
         )
     raise PartialPublishError(
         f"{len(failed)} of {len(config.proxies)} GRIP proxies did not accept the update "
@@ -136,6 +138,7 @@ def publish_items(items: list[dict[str, Any]], config: Settings) -> None:
         accepted,
         {url: problem.text for url, problem in failed.items()},
         may_still_arrive=may_arrive,
+        items=items,
     )
 
 

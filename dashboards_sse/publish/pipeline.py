@@ -116,6 +116,13 @@ def batch() -> Iterator[list[Pushed]]:
         _store_and_publish(entries)
 
 
+def republish(items: list[dict[str, Any]]) -> None:
+    """Publish again what a push could not (``PublishError.items``): its stored events,
+    unchanged, so nothing is stored twice (pushing the values again would append a Chart's
+    point twice). Raises PublishError as ``push()`` does."""
+    publish_items(items, conf.get_settings())
+
+
 Recorder = TypeVar("Recorder", bound=list[Pushed])
 
 

@@ -101,11 +101,13 @@ def test_a_refused_connection_says_the_update_did_not_go_out_live(closed_port: i
         grip.publish_items(ITEMS, config(f"http://127.0.0.1:{closed_port}", timeout=0.1))
     assert not info.value.may_still_arrive
     assert str(info.value).endswith("Open streams did not get it live.")
+    assert info.value.items == ITEMS  # what publish.republish sends again
 
 
 def test_publish_errors_pickle_with_their_details() -> None:
-    error = PublishError("lost in transit", may_still_arrive=True)
+    error = PublishError("lost in transit", may_still_arrive=True, items=ITEMS)
     copy = pickle.loads(pickle.dumps(error))
+    assert copy.items == ITEMS
     assert (type(copy), str(copy), copy.may_still_arrive) == (
         PublishError,
         "lost in transit",
