@@ -185,3 +185,33 @@ def test_es_meta_expired_or_of_another_key_or_stream() -> None:
         hold.read_es_meta(es_meta(user="1"), "dashboard.testapp.secret")
     with pytest.raises(hold.EsMetaError, match="another stream"):
         hold.read_es_meta(es_meta(user=1), CHANNEL)  # not django-eventstream's own shape
+
+
+def test_a_held_stream_renews_its_token_before_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pushpin follows each next link when its timeout runs out: every link's es-meta must
+    outlive that timeout, and the answer to it carries a fresh one (so a stream held for
+    hours never meets an expired token, and streams opened together are not refreshed
+    together)."""
+    clock = [1_800_000_000.0]
+    monkeypatch.setattr(hold.time, "time", lambda: clock[0])
+    params: dict[str, str] = {}
+    expiries, timeouts = [], []
+    for _ in range(10):  # more than 3 hours of links even at their shortest timeout (1,200 s)
+        request = signed_request(params)
+        hold.answer(request, CHANNEL, None, "anonymous")
+        instruct = request.grip.instruct  # type: ignore[attr-defined]
+        query = parse_qs(urlsplit(instruct.next_link).query)
+        claims = jwt.decode(
+            query["es-meta"][0],
+            django_settings.SECRET_KEY.encode(),
+            algorithms=["HS256"],
+            options={"verify_exp": False},
+        )
+        assert claims["exp"] - clock[0] > instruct.next_link_timeout + 60
+        expiries.append(claims["exp"])
+        timeouts.append(instruct.next_link_timeout)
+        clock[0] += instruct.next_link_timeout  # Pushpin asks when the timeout runs out
+        params = {key: values[0] for key, values in query.items()}
+    assert clock[0] - 1_800_000_000.0 > 3 * 3600
+    assert expiries == sorted(expiries) and len(set(expiries)) == len(expiries)
+    assert len(set(timeouts)) > 1
