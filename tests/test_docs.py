@@ -398,8 +398,8 @@ def test_readme_console_example_shows_every_subcommand() -> None:
     defined = subcommands()
     missing = [
         f"{README}: `manage.py dashboards_sse {name}` (defined in "
-        f"dashboards_sse/management/commands/dashboards_sse.py) is missing from the console "
-        f"example ($ python manage.py dashboards_sse ... lines)"
+        f"dashboards_sse/management/commands/dashboards_sse.py and subcommands/) is missing "
+        f"from the console example ($ python manage.py dashboards_sse ... lines)"
         for name in sorted(set(defined) - shown)
     ]
     assert not missing, "\n".join(missing)

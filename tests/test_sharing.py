@@ -30,7 +30,7 @@ from dashboards_sse import (
     sharing,
 )
 from dashboards_sse.embedded import EmbeddedStream
-from dashboards_sse.management.commands.dashboards_sse import parse_duration
+from dashboards_sse.management.subcommands.share import parse_duration
 from dashboards_sse.models import ShareGrant
 from dashboards_sse.publish.wire import share_channel
 from tests.conftest import PublishServer

@@ -1,0 +1,1 @@
+"""The larger subcommands of ``manage.py dashboards_sse``, a module each."""
