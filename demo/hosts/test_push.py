@@ -97,7 +97,8 @@ class RunStateTest(SimpleTestCase):
                         run.push_command("7"),
                         "DEMO_RUN_DIR='/tmp/a b' .venv/bin/python demo/push.py 7",
                     )
-            with mock.patch.object(Path, "cwd", return_value=Path("/tmp")):
+            # a directory the checkout is not under (CI may clone into /tmp)
+            with mock.patch.object(Path, "cwd", return_value=Path("/proc")):
                 self.assertEqual(
                     run.push_command(), f"{repo}/.venv/bin/python {repo}/demo/push.py 42"
                 )
