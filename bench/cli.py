@@ -94,10 +94,14 @@ def notes(options: dict[str, Any], points: list[dict]) -> list[str]:
         "Each (mode, viewers) session gets a fresh stack (new sqlite DB in WAL mode, Django "
         f"under uvicorn {' '.join(uvicorn_speedups()) or '(no uvloop/httptools)'}, Pushpin or "
         f"redis-server). Viewers connect at <= {options['connect_rate']:g}/s with <= "
-        f"{plan.inflight} pending; failed attempts are retried up to 3 times with jittered "
-        "backoff, like the browser client; windows start "
+        f"{plan.inflight} pending; {retried(options)}; windows start "
         f"{options['settle']:g} s after the last viewer opened (Pushpin's recover requests).",
         "Pushpin runs from our pushpin/ config (message_rate=100000, message_hwm=1000000).",
+        "Raw: the stack a Django team wires by hand, side by side with ours: the same Pushpin "
+        "in front of the same Django, viewers on django-eventstream's own view (its GRIP "
+        "answer, on Load's channel), a publisher rendering the Stat and calling "
+        "django_eventstream.send_event(channel, 'value', html, async_publish=False, "
+        "json_encode=False): same storage, same channel, no dashboards_sse on the wire.",
         "Embedded: dashboards_sse's stream view served by Django itself, each viewer polling "
         "the DB every EMBEDDED_POLL_INTERVAL (0.25 s).",
         "Polling: a sync fragment view rendering the Stat from its ComponentState row, each "
@@ -109,7 +113,7 @@ def notes(options: dict[str, Any], points: list[dict]) -> list[str]:
         "Its publisher renders the Stat and PUBLISHes it, storing nothing: no replay after a "
         "reconnect, no state for new pages (push() stores both in the DB first).",
         "A baseline (mode, rate) stops growing N at its first failing point (connection "
-        "errors, > 1% lost or p99 > 5 s); Pushpin runs every N.",
+        "errors, > 1% lost or p99 > 5 s); Pushpin and raw run every N.",
     ]
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < 2 * max(options["viewers"]) + 1000:
@@ -140,6 +144,15 @@ def notes(options: dict[str, Any], points: list[dict]) -> list[str]:
             "includes client queueing, an upper bound for the servers."
         )
     return out
+
+
+def retried(options: dict[str, Any]) -> str:
+    """How the run's viewers treated a refused connection (results before ``retries`` was
+    recorded retried 3 times)."""
+    retries = options.get("retries", 3)
+    if not retries:
+        return "a refused connection is never retried (reported as refused; the point fails)"
+    return f"failed attempts are retried up to {retries} times with jittered backoff"
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -9,6 +9,7 @@ from .report import MODE_ORDER
 
 COLORS = {
     "pushpin": "tab:blue",
+    "raw": "tab:purple",
     "embedded": "tab:orange",
     "polling": "tab:green",
     "redis": "tab:red",

@@ -1,4 +1,4 @@
-"""The publisher process: ``python -m bench.publisher --target push|redis``.
+"""The publisher process: ``python -m bench.publisher --target push|redis|send_event``.
 
 Django is configured with the bench settings (the environment picks Pushpin or not). It reads
 one JSON command per stdin line and answers one JSON line on stdout:
@@ -10,7 +10,10 @@ one JSON command per stdin line and answers one JSON line on stdout:
 ``t`` is time.monotonic() right before each push() call (CLOCK_MONOTONIC is system-wide, so
 comparable with the viewers' receipt times); ``cpu`` is this process's utime+stime for the run.
 The redis target renders the component the same way (update + render once) and PUBLISHes the
-HTML instead of calling push(): the tutorial's publisher.
+HTML instead of calling push(): the tutorial's publisher. The send_event target is the raw
+stack's publisher: the same render, then django-eventstream's ``send_event(Load.channel,
+"value", html, async_publish=False, json_encode=False)`` (stored, then published to Pushpin;
+the HTML as the event's data, as htmx's sse-swap takes it).
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ import resource
 import sys
 import time
 from collections.abc import Callable
+
+TARGETS = ("push", "redis", "send_event")
+RAW_EVENT_TYPE = "value"  # the raw stack's event: the component's name (bench/throughput.py's)
 
 
 def cpu_now() -> float:
@@ -44,17 +50,32 @@ def make_sender(target: str) -> Callable[[int], None]:
 
         return push
 
+    component = get_dashboard("load.load").get_component("value")
+
+    def render(seq: int) -> str:
+        return str(component.render(component.update(None, seq)))
+
+    if target == "send_event":
+        from django_eventstream import send_event
+
+        from .project.dashboards import Load
+
+        def send(seq: int) -> None:
+            send_event(
+                Load.channel, RAW_EVENT_TYPE, render(seq), async_publish=False, json_encode=False
+            )
+
+        return send
+
     import redis
     from django.conf import settings
 
     from .project.views import REDIS_CHANNEL
 
     client = redis.Redis.from_url(settings.BENCH_REDIS_URL)
-    component = get_dashboard("load.load").get_component("value")
 
     def publish(seq: int) -> None:
-        html = str(component.render(component.update(None, seq)))
-        client.publish(REDIS_CHANNEL, html)
+        client.publish(REDIS_CHANNEL, render(seq))
 
     return publish
 
@@ -83,7 +104,7 @@ def run(send: Callable[[int], None], rate: float, duration: float, seq: int) -> 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.publisher")
-    parser.add_argument("--target", choices=("push", "redis"), default="push")
+    parser.add_argument("--target", choices=TARGETS, default="push")
     args = parser.parse_args()
     send = make_sender(args.target)
     send(0)  # prime: the state row exists (the polling fragment renders it) and all is warm

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-MODE_ORDER = ("pushpin", "embedded", "polling", "redis")
+MODE_ORDER = ("pushpin", "raw", "embedded", "polling", "redis")
 
 
 def _n(value: Any, digits: int = 0) -> str:
@@ -17,10 +17,10 @@ def _n(value: Any, digits: int = 0) -> str:
 
 def points_table(points: list[dict[str, Any]], rate: float) -> list[str]:
     rows = [
-        "| mode | viewers | held | lost / expected | p50 ms | p90 ms | p99 ms | max ms "
-        "| Django CPU s (ms/update) | Django req (/viewer/s) | publisher ms/update "
-        "| client CPU | notes |",
-        "|---|--:|:-:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
+        "| mode | viewers | open / refused | held | lost / expected | p50 ms | p90 ms | p99 ms "
+        "| max ms | Django CPU s (ms/update) | Pushpin CPU s (ms/update) "
+        "| Django req (/viewer/s) | publisher ms/update | client CPU | notes |",
+        "|---|--:|--:|:-:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
     ]
     chosen = [p for p in points if p["rate"] == rate]
     chosen.sort(key=lambda p: (MODE_ORDER.index(p["mode"]), p["viewers"]))
@@ -28,7 +28,7 @@ def points_table(points: list[dict[str, Any]], rate: float) -> list[str]:
         head = f"| {p['mode']} | {p['viewers']:,} "
         if "latency_ms" not in p:
             why = p.get("skipped") or "; ".join(p.get("failures", []))
-            rows.append(head + "| - " * 11 + f"| {why} |")
+            rows.append(head + "| - " * 12 + f"| {why} |")
             continue
         lat, d = p["latency_ms"], p.get("deliveries")
         lost = f"{d['lost']:,} / {d['expected']:,}" if d else "n/a (polling)"
@@ -37,16 +37,24 @@ def points_table(points: list[dict[str, Any]], rate: float) -> list[str]:
             notes = (notes + "; " if notes else "") + "client CPU-saturated: latency upper bound"
         if p.get("repeats", 1) > 1:
             notes = (notes + "; " if notes else "") + f"median of {p['repeats']} windows"
-        dj = p["django"]
+        dj, pp = p["django"], p.get("pushpin")
+        pushpin_cpu = f"{pp['cpu_s']:.2f} ({pp['cpu_per_update_ms']:.2f})" if pp else "-"
         rows.append(
-            head + f"| {'yes' if p['ok'] else 'NO'} | {lost} | {_n(lat['p50'], 1)} "
-            f"| {_n(lat['p90'], 1)} | {_n(lat['p99'], 1)} | {_n(lat['max'], 1)} "
-            f"| {dj['cpu_s']:.2f} ({dj['cpu_per_update_ms']:.2f}) "
+            head + f"| {open_refused(p)} | {'yes' if p['ok'] else 'NO'} | {lost} "
+            f"| {_n(lat['p50'], 1)} | {_n(lat['p90'], 1)} | {_n(lat['p99'], 1)} "
+            f"| {_n(lat['max'], 1)} | {dj['cpu_s']:.2f} ({dj['cpu_per_update_ms']:.2f}) "
+            f"| {pushpin_cpu} "
             f"| {dj['requests']:,} ({dj['requests_per_viewer_s']:.3g}) "
             f"| {p['publisher']['cpu_per_update_ms']:.2f} | {p['client']['cpu_pct']:.0f}% "
             f"| {notes} |"
         )
     return rows
+
+
+def open_refused(point: dict[str, Any]) -> str:
+    """Viewers open at the window's start / viewers that could not connect (never retried)."""
+    refused = point.get("connect", {}).get("failed")
+    return f"{point['open']:,} / {'-' if refused is None else f'{refused:,}'}"
 
 
 def ratios(summary: dict[str, Any]) -> list[str]:

@@ -13,7 +13,12 @@ from . import analysis, procs
 from .handles import Publisher, Viewers
 from .stack import Stack
 
-SERVERS = {"pushpin": ("django", "pushpin"), "redis": ("django", "redis")}
+SERVERS = {
+    "pushpin": ("django", "pushpin"),
+    "raw": ("django", "pushpin"),
+    "redis": ("django", "redis"),
+}
+PUBLISHER_TARGETS = {"redis": "redis", "raw": "send_event"}  # the others: push()
 CLIENT_SATURATED = 0.85  # of one core: the asyncio client is single-threaded
 CLIENT_SKIP = 1.5  # predicted cores for the next rate above which the window is skipped
 
@@ -27,6 +32,7 @@ class Plan:
     repeats: int = 1
     connect_rate: float = 400
     inflight: int = 200
+    retries: int = 0  # the viewers never retry: a refused connection is reported as refused
     settle: float = 2.5  # Pushpin's recover request comes ~1 s after each hold
     drain: float = 10.0  # longest wait for a window's last deliveries
     deadline: float = float("inf")  # time.monotonic() after which windows are skipped
@@ -115,7 +121,8 @@ def run(plan: Plan, template_db: Path, workdir: Path) -> list[dict[str, Any]]:
     skipped: dict[float, str] = {}
     try:
         stack.start()
-        publisher = Publisher(stack.env(), workdir, "redis" if plan.mode == "redis" else "push")
+        target = PUBLISHER_TARGETS.get(plan.mode, "push")
+        publisher = Publisher(stack.env(), workdir, target)
         time.sleep(0.5)
         rss_before = memory(stack)
         port, path = stack.viewer_target()
@@ -133,6 +140,7 @@ def run(plan: Plan, template_db: Path, workdir: Path) -> list[dict[str, Any]]:
             plan.connect_rate,
             inflight,
             f"{plan.viewers}",
+            ("--retries", str(plan.retries)),
         )
         # Polling viewers count as connected at their first response; a saturated Django is
         # slow to serve them all: give up sooner there (the point then fails).

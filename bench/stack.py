@@ -1,5 +1,6 @@
-"""The servers of one mode, fresh per session: Django under uvicorn, plus Pushpin (pushpin mode)
-or redis-server (redis mode), on free loopback ports, in a short per-session temp dir."""
+"""The servers of one mode, fresh per session: Django under uvicorn, plus Pushpin (pushpin and
+raw modes) or redis-server (redis mode), on free loopback ports, in a short per-session temp
+dir."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from . import procs
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 STREAM_PATH = "/dashboards/load.load/stream/"
-MODES = ("pushpin", "embedded", "polling", "redis")
+RAW_STREAM_PATH = "/bench/raw/stream/"  # django-eventstream's own view on Load's channel
+MODES = ("pushpin", "raw", "embedded", "polling", "redis")
+PUSHPIN_MODES = ("pushpin", "raw")  # the same Pushpin in front of the same Django
 
 
 def base_env(db: Path, grip_url: str | None = None, redis_url: str | None = None) -> dict:
@@ -90,7 +93,7 @@ class Stack:
 
     @property
     def grip_url(self) -> str | None:
-        if self.mode != "pushpin":
+        if self.mode not in PUSHPIN_MODES:
             return None
         return f"http://127.0.0.1:{self.publish_port}?key={self.key}"
 
@@ -107,6 +110,8 @@ class Stack:
         """(port, path) the viewers open in this mode."""
         if self.mode == "pushpin":
             return self.proxy_port, STREAM_PATH
+        if self.mode == "raw":
+            return self.proxy_port, RAW_STREAM_PATH
         if self.mode == "polling":
             return self.django_port, "/bench/fragment/"
         if self.mode == "redis":
@@ -116,12 +121,12 @@ class Stack:
     def start(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
         shutil.copy(self.template_db, self.db)
-        if self.mode == "pushpin":
+        if self.mode in PUSHPIN_MODES:
             self.proxy_port, self.publish_port = procs.free_port(), procs.free_port()
         if self.mode == "redis":
             self._start_redis()
         self._start_django()
-        if self.mode == "pushpin":
+        if self.mode in PUSHPIN_MODES:
             self._start_pushpin()
 
     def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen:

@@ -3,7 +3,8 @@
 Sessions run in order of N, then mode, so every mode sees the machine in the same state at the
 same N. A baseline (mode, rate) stops growing N after its first failing point; in a full run
 its limit is then bracketed by up to ``refine`` extra sessions between the last N that held
-and the first that failed. Pushpin (ours) runs every N: its failures are results too.
+and the first that failed. Pushpin (ours) and the raw stack it is measured against run every N:
+their failures are results too.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from . import session
-from .stack import PYTHON, REPO, Stack
+from .stack import PUSHPIN_MODES, PYTHON, REPO, Stack
+
+EVERY_N = PUSHPIN_MODES  # ours and the raw stack: side by side at every N, failing or not
 
 
 @dataclass
@@ -35,6 +38,7 @@ class Options:
     settle: float = 2.5
     drain: float = 10.0
     baseline_min_viewers: int = 0  # quick: baselines only at the larger N
+    retries: int = 0  # the viewers never retry a refused connection (it is reported)
     log: Any = field(default=sys.stderr, repr=False)
 
 
@@ -59,6 +63,7 @@ def run_sweep(options: Options, template_db: Path, rundir: Path) -> list[dict[st
             duration=options.duration,
             repeats=options.repeats_small if n <= 1000 else 1,
             connect_rate=options.connect_rate,
+            retries=options.retries,
             settle=options.settle,
             drain=options.drain,
             deadline=deadline,
@@ -89,13 +94,13 @@ def run_sweep(options: Options, template_db: Path, rundir: Path) -> list[dict[st
 
     for n in options.viewers:
         for mode in options.modes:
-            rates = [r for r in options.rates if mode == "pushpin" or (mode, r) not in failed]
+            rates = [r for r in options.rates if mode in EVERY_N or (mode, r) not in failed]
             for r in options.rates:
                 if r not in rates:
                     points.append(stopped(mode, n, r, failed[(mode, r)]))
             if not rates:
                 continue
-            if mode != "pushpin" and n < options.baseline_min_viewers:
+            if mode not in EVERY_N and n < options.baseline_min_viewers:
                 points += [
                     {
                         "mode": mode,
@@ -125,7 +130,7 @@ def run_sweep(options: Options, template_db: Path, rundir: Path) -> list[dict[st
     for _ in range(options.refine):
         for (mode, rate), bad in sorted(failed.items()):
             good = held.get((mode, rate), 0)
-            if mode == "pushpin" or not good or bad / good < 3 or time.monotonic() > deadline:
+            if mode in EVERY_N or not good or bad / good < 3 or time.monotonic() > deadline:
                 continue
             middle = round_n(math.sqrt(good * bad))
             if middle in (good, bad):

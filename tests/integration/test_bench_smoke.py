@@ -1,4 +1,5 @@
-"""``python -m bench --smoke``: the benchmark harness end to end, every mode with 10 viewers.
+"""``python -m bench --smoke``: the benchmark harness end to end, every mode (ours, the raw
+stack, the baselines) with 10 viewers.
 
 Starts real processes (Pushpin, Django under uvicorn, redis-server, a publisher and the viewer
 process) through the harness itself and checks the JSON it writes.
@@ -46,16 +47,18 @@ def run_bench(module: str, out: Path, kind: str, *args: str) -> dict[str, Any]:
 def test_smoke_run_measures_every_mode(tmp_path: Path) -> None:
     result = run_bench("bench", tmp_path, "smoke", "--smoke")
 
+    assert result["options"]["retries"] == 0
     points = {p["mode"]: p for p in result["points"]}
-    assert set(points) == {"pushpin", "embedded", "polling", "redis"}
+    assert set(points) == {"pushpin", "raw", "embedded", "polling", "redis"}
     for mode, point in points.items():
         assert point["ok"], (mode, point.get("failures"), point.get("skipped"))
         assert point["connect"]["ok"] == 10 and point["connect"]["failed"] == 0, mode
+        assert point["connect"]["retried"] == 0, mode  # the client never retries
         latency = point["latency_ms"]
         assert latency["count"] > 0, mode
         assert 0 < latency["p50"] <= latency["p99"] <= latency["max"] < 5000, (mode, latency)
         assert point["publisher"]["cpu_per_update_ms"] > 0, mode
-    for mode in ("pushpin", "embedded", "redis"):
+    for mode in ("pushpin", "raw", "embedded", "redis"):
         deliveries = points[mode]["deliveries"]
         assert deliveries["expected"] == 10 * round(result["options"]["duration"]), mode
         assert deliveries["lost"] == 0 and deliveries["received"] == deliveries["expected"], mode
@@ -63,6 +66,15 @@ def test_smoke_run_measures_every_mode(tmp_path: Path) -> None:
     assert points["pushpin"]["django"]["requests"] == 0
     assert points["polling"]["django"]["requests"] >= 10
     assert points["pushpin"]["memory"]["pushpin"]["rss_kb_at_n"] > 0
+    # The raw stack: the same Pushpin in front of django-eventstream's view, measured alike.
+    assert points["raw"]["memory"]["pushpin"]["rss_kb_at_n"] > 0
+    assert points["raw"]["pushpin"]["cpu_s"] >= 0 and points["raw"]["django"]["cpu_s"] >= 0
+    table = (tmp_path / f"{result['date']}-smoke.md").read_text()
+    rows = [line for line in table.splitlines() if line.startswith(("| pushpin | 10 ", "| raw "))]
+    assert [row.split(" | ")[:3] for row in rows] == [
+        ["| pushpin", "10", "10 / 0"],
+        ["| raw", "10", "10 / 0"],
+    ]  # side by side: raw right after ours, viewers open / refused
 
     micro = result["micro"]
     assert 0 < micro["render"]["p50_ms"] <= micro["render"]["p99_ms"] < 50
