@@ -26,6 +26,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
+from django.core.handlers.exception import response_for_exception
 from django.db import close_old_connections
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import Resolver404, resolve
@@ -80,10 +81,14 @@ class StreamFastPath:
         close_old_connections()  # what Django's request_started does
         try:
             middleware = self._middleware_instances()
-            for instance in middleware:
-                instance.process_request(request)
-            response = view(request, *match.args, **match.kwargs)
-            if response.streaming:  # an embedded stream: never from Pushpin, but say so
+            try:
+                for instance in middleware:
+                    instance.process_request(request)
+                response = view(request, *match.args, **match.kwargs)
+            except Exception as exc:  # as Django's handler answers (and logs) it: 400, 500...
+                response = response_for_exception(request, exc)
+            if response.streaming:  # an embedded stream after all: Django's handler serves it
+                response.close()
                 return None
             for instance in reversed(middleware):
                 if hasattr(instance, "process_response"):

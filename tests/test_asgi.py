@@ -131,3 +131,17 @@ def test_the_session_user_is_the_viewer(viewer: Any) -> None:
     status, headers, _ = call(stream_fast_path(Recorder()), SECRET_STREAM, "", grip_sig(), cookie)
     assert status == 200
     assert f'user="{viewer.pk}"' in headers["grip-set-meta"]
+
+
+def test_an_error_in_the_view_is_answered_as_django_would(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from dashboards_sse import views
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(views, "_find", broken)
+    status, _, _ = call(stream_fast_path(Recorder()), OPS_STREAM, sig=grip_sig())
+    assert status == 500
+    assert "the database went away" in caplog.text  # logged by django.request, as usual
