@@ -36,6 +36,7 @@ Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+Answer = tuple[int, list[tuple[bytes, bytes]], bytes]  # status, headers, body
 
 STREAM_VIEW = ("dashboards_sse.views", "dashboard_stream")
 
@@ -61,13 +62,15 @@ class StreamFastPath:
         if not _from_pushpin(scope):
             await self.application(scope, receive, send)
             return
-        response = await sync_to_async(self._answer, thread_sensitive=True)(scope)
-        if response is None:  # not one of our streams: Django's as usual
+        answer = await sync_to_async(self._answer, thread_sensitive=True)(scope)
+        if answer is None:  # not one of our streams: Django's as usual
             await self.application(scope, receive, send)
             return
-        await _send_response(response, send)
+        status, headers, body = answer
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body, "more_body": False})
 
-    def _answer(self, scope: Scope) -> HttpResponseBase | None:
+    def _answer(self, scope: Scope) -> Answer | None:
         request = ASGIRequest(scope, io.BytesIO(b""))
         try:
             match = resolve(request.path_info)
@@ -79,6 +82,7 @@ class StreamFastPath:
         if (view.__module__, view.__name__) != STREAM_VIEW:
             return None
         close_old_connections()  # what Django's request_started does
+        response: HttpResponseBase | None = None
         try:
             middleware = self._middleware_instances()
             try:
@@ -88,15 +92,17 @@ class StreamFastPath:
             except Exception as exc:  # as Django's handler answers (and logs) it: 400, 500...
                 response = response_for_exception(request, exc)
             if response.streaming:  # an embedded stream after all: Django's handler serves it
-                response.close()
                 return None
             for instance in reversed(middleware):
                 if hasattr(instance, "process_response"):
                     response = instance.process_response(request, response)
-            answer: HttpResponseBase = response
-            return answer
+            return _finished(response)
         finally:
-            close_old_connections()  # what Django's request_finished does
+            if response is None:
+                close_old_connections()  # what Django's request_finished does
+            else:
+                response.close()  # request_finished (closing old connections), here in the
+                # thread that used them
 
     def _middleware_instances(self) -> list[Any]:
         if self._middleware is None:  # on first use: auth's middleware needs the app registry
@@ -118,13 +124,12 @@ def _from_pushpin(scope: Scope) -> bool:
     return any(name == b"grip-sig" for name, _ in scope["headers"])
 
 
-async def _send_response(response: HttpResponseBase, send: Send) -> None:
+def _finished(response: HttpResponseBase) -> Answer:
+    """What is sent for ``response``: its status, headers (cookies too) and body."""
     headers = [
         (name.encode("latin-1"), value.encode("latin-1")) for name, value in response.items()
     ]
     for cookie in response.cookies.values():
         headers.append((b"set-cookie", cookie.output(header="").strip().encode("latin-1")))
-    await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
     body = response.content if isinstance(response, HttpResponse) else b""
-    await send({"type": "http.response.body", "body": body, "more_body": False})
-    response.close()
+    return response.status_code, headers, body
