@@ -1,13 +1,14 @@
 """Counts the requests Django serves so the harness can read them per measurement window.
 
-The count is exposed two ways: at ``/bench/stats/`` (answered here, uncounted, before any other
-middleware) and, when ``BENCH_COUNTER_FILE`` is set, as 8 bytes in that file through a shared
-mmap. The harness reads the file: an HTTP read-out queues behind the very load it measures
-(a saturated polling server answered it ~20 s late), the file is exact at any instant.
+The count is exposed two ways: at ``/bench/stats/`` (answered here, uncounted, before Django)
+and, when ``BENCH_COUNTER_FILE`` is set, as 8 bytes in that file through a shared mmap. The
+harness reads the file: an HTTP read-out queues behind the very load it measures (a saturated
+polling server answered it ~20 s late), the file is exact at any instant.
 """
 
 from __future__ import annotations
 
+import json
 import mmap
 import os
 import struct
@@ -15,7 +16,8 @@ from collections.abc import Callable
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
-from django.http import JsonResponse
+
+from dashboards_sse.asgi import ASGIApp, Receive, Scope, Send
 
 STATS_PATH = "/bench/stats/"
 COUNTER = struct.Struct("<Q")
@@ -43,33 +45,29 @@ def _count() -> None:
 
 
 class RequestCounter:
-    """Sync and async capable, so it adds no thread hop to the stack it measures."""
+    """ASGI middleware outside everything Django runs (stream_fast_path included), so it
+    counts every request Django serves and adds no thread hop to the stack it measures."""
 
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response: Callable[[Any], Any]) -> None:
+    def __init__(self, application: ASGIApp) -> None:
         global _shared
         if _shared is None:
             _shared = _open_shared()
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
+        self.application = application
 
-    def __call__(self, request: Any) -> Any:
-        if self.is_async:
-            return self._acall(request)
-        if request.path == STATS_PATH:
-            return JsonResponse({"requests": count})
-        _count()
-        return self.get_response(request)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            if scope["path"] == STATS_PATH:
+                await _send_json(send, {"requests": count})
+                return
+            _count()
+        await self.application(scope, receive, send)
 
-    async def _acall(self, request: Any) -> Any:
-        if request.path == STATS_PATH:
-            return JsonResponse({"requests": count})
-        _count()
-        return await self.get_response(request)
+
+async def _send_json(send: Send, data: dict[str, Any]) -> None:
+    body = json.dumps(data).encode()
+    headers = [(b"content-type", b"application/json")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def read(path: str | os.PathLike[str]) -> int:

@@ -6,6 +6,7 @@ BENCH_GRIP_URL  Pushpin's publish URL with ?key=... (unset: embedded / polling /
 BENCH_GRIP_URLS several, space-separated (GRIP_PROXIES: bench/instances.py)
 BENCH_REDIS_URL redis://127.0.0.1:<port>/0 for the Redis baseline
 BENCH_GRIP_LINK_TIMEOUT  a timeout for GRIP next links (bench/scoped.py's what-if; unset: none)
+BENCH_FAST_PATH 0: Pushpin's stream requests through Django's handler, not stream_fast_path
 """
 
 from __future__ import annotations
@@ -28,15 +29,14 @@ INSTALLED_APPS = [
     "bench.project",
 ]
 
+# Requests are counted outside Django (asgi.py: middleware.RequestCounter).
 MIDDLEWARE = [
-    # Outermost, so it counts every request Django sees (holds, recovers, polls, streams).
-    "bench.project.middleware.RequestCounter",
     "django_grip.GripMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
 ]
 if os.environ.get("BENCH_GRIP_LINK_TIMEOUT"):  # bench/scoped.py --grip-link-timeout (a what-if)
-    MIDDLEWARE.insert(1, "bench.project.middleware.GripLinkTimeout")
+    MIDDLEWARE.insert(0, "bench.project.middleware.GripLinkTimeout")
 
 ROOT_URLCONF = "bench.project.urls"
 TEMPLATES = [

@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from . import views
 
-# /bench/stats/ is answered by middleware.RequestCounter itself.
+# /bench/stats/ is answered by middleware.RequestCounter (asgi.py) before Django.
 urlpatterns = [
     path("dashboards/", include("dashboards_sse.urls")),
     path("bench/fragment/", views.fragment),
