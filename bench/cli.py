@@ -56,6 +56,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, help="windows per point for N <= 1000")
     parser.add_argument("--budget", type=float, help="sweep time budget, minutes")
     parser.add_argument("--connect-rate", type=float, default=400, help="new viewers per second")
+    parser.add_argument(
+        "--inflight",
+        type=int,
+        default=Options.inflight,
+        help="most connects not yet answered (a storm: as many as viewers)",
+    )
     parser.add_argument("--no-micro", action="store_true", help="skip the micro-benchmarks")
     parser.add_argument("--out", type=Path, help="results directory (default bench/results)")
     parser.add_argument(
@@ -94,7 +100,7 @@ def notes(options: dict[str, Any], points: list[dict]) -> list[str]:
         "Each (mode, viewers) session gets a fresh stack (new sqlite DB in WAL mode, Django "
         f"under uvicorn {' '.join(uvicorn_speedups()) or '(no uvloop/httptools)'}, Pushpin or "
         f"redis-server). Viewers connect at <= {options['connect_rate']:g}/s with <= "
-        f"{plan.inflight} pending; {retried(options)}; windows start "
+        f"{options.get('inflight', plan.inflight):,} pending; {retried(options)}; windows start "
         f"{options['settle']:g} s after the last viewer opened (Pushpin's recover requests).",
         "Pushpin runs from our pushpin/ config (message_rate=100000, message_hwm=1000000).",
         "Raw: the stack a Django team wires by hand, side by side with ours: the same Pushpin "
@@ -106,7 +112,9 @@ def notes(options: dict[str, Any], points: list[dict]) -> list[str]:
         "the DB every EMBEDDED_POLL_INTERVAL (0.25 s).",
         "Polling: a sync fragment view rendering the Stat from its ComponentState row, each "
         "client GETs it every 1 s on a keep-alive connection. Every mode runs the same "
-        "middleware (GripMiddleware, sessions, auth: sync middleware under ASGI).",
+        "middleware (GripMiddleware, sessions, auth: sync middleware under ASGI); ours answers "
+        "Pushpin's stream requests through dashboards_sse.asgi.stream_fast_path (behind those "
+        "three only, one thread hop), raw through Django's handler.",
         "Redis: the tutorial view, one redis.asyncio pub/sub subscription per viewer. "
         "redis-py's asyncio ConnectionPool defaults to max_connections=100 (the view fails at "
         "viewer 101): raised to 60,000; redis-server --maxclients 60000 (default 10,000). "
@@ -178,6 +186,7 @@ def main(argv: list[str] | None = None) -> None:
         refine=profile["refine"],
         budget_s=(args.budget * 60) if args.budget else profile["budget"],
         connect_rate=args.connect_rate,
+        inflight=args.inflight,
         settle=profile["settle"],
         drain=profile["drain"],
         baseline_min_viewers=profile["baseline_min_viewers"] if not args.viewers else 0,

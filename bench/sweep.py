@@ -35,6 +35,7 @@ class Options:
     refine: int = 0
     budget_s: float = 20 * 60
     connect_rate: float = 400
+    inflight: int = session.Plan.inflight  # most connects not yet answered
     settle: float = 2.5
     drain: float = 10.0
     baseline_min_viewers: int = 0  # quick: baselines only at the larger N
@@ -63,6 +64,7 @@ def run_sweep(options: Options, template_db: Path, rundir: Path) -> list[dict[st
             duration=options.duration,
             repeats=options.repeats_small if n <= 1000 else 1,
             connect_rate=options.connect_rate,
+            inflight=options.inflight,
             retries=options.retries,
             settle=options.settle,
             drain=options.drain,
