@@ -62,6 +62,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         default=Options.inflight,
         help="most connects not yet answered (a storm: as many as viewers)",
     )
+    parser.add_argument("--keep", action="store_true", help="keep the work dir and its logs")
     parser.add_argument("--no-micro", action="store_true", help="skip the micro-benchmarks")
     parser.add_argument("--out", type=Path, help="results directory (default bench/results)")
     parser.add_argument(
@@ -217,7 +218,10 @@ def main(argv: list[str] | None = None) -> None:
         if micro and profile["buffer_viewers"]:
             micro["buffers"] = sweep.buffers(options, template, rundir, profile["buffer_viewers"])
     finally:
-        shutil.rmtree(rundir, ignore_errors=True)
+        if args.keep:
+            sweep.say(options, f"kept the work dir (every process's log): {rundir}")
+        else:
+            shutil.rmtree(rundir, ignore_errors=True)
     write(name, options, points, micro, out_dir, time.monotonic() - started)
 
 
