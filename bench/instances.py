@@ -84,8 +84,8 @@ class InstancesStack(Stack):
     def held_per_instance(self) -> list[int]:
         """Open connections to each instance's client port (from /proc/net/tcp)."""
         if self.instances == 1:
-            return [established(self.proxy_port)]
-        return [established(self.instance_port + n) for n in range(self.instances)]
+            return [procs.established(self.proxy_port)]
+        return [procs.established(self.instance_port + n) for n in range(self.instances)]
 
     def split_cpu(self) -> dict[str, float]:
         """CPU seconds so far: ``pushpin`` (every instance's processes) and ``nginx``."""
@@ -105,16 +105,6 @@ def descendants(pid: int) -> list[int]:
         found.append(current)
         queue += procs.children(current)
     return found
-
-
-def established(port: int) -> int:
-    wanted = f"0100007F:{port:04X}"
-    count = 0
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        if fields[1] == wanted and fields[3] == "01":
-            count += 1
-    return count
 
 
 class Bench:
