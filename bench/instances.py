@@ -29,13 +29,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from . import analysis, machine, procs
+from . import analysis, lifecycle, machine, procs
 from .handles import Publisher, Viewers
-from .multipush import code_version, pushpin_cpu, wait_quiet
+from .multipush import pushpin_cpu, wait_quiet
 from .output import sayer
 from .stack import Stack, make_template_db, run_dir
 
-RESULTS = Path(__file__).resolve().parent / "results"
 VARIANTS: dict[str, dict[str, str]] = {
     "one": {"PUSHPIN_INSTANCES": "1"},
     "http": {"PUSHPIN_INSTANCES": "2", "PUSHPIN_BALANCER": "http"},
@@ -84,8 +83,8 @@ class InstancesStack(Stack):
     def held_per_instance(self) -> list[int]:
         """Open connections to each instance's client port (from /proc/net/tcp)."""
         if self.instances == 1:
-            return [established(self.proxy_port)]
-        return [established(self.instance_port + n) for n in range(self.instances)]
+            return [procs.established(self.proxy_port)]
+        return [procs.established(self.instance_port + n) for n in range(self.instances)]
 
     def split_cpu(self) -> dict[str, float]:
         """CPU seconds so far: ``pushpin`` (every instance's processes) and ``nginx``."""
@@ -105,16 +104,6 @@ def descendants(pid: int) -> list[int]:
         found.append(current)
         queue += procs.children(current)
     return found
-
-
-def established(port: int) -> int:
-    wanted = f"0100007F:{port:04X}"
-    count = 0
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        if fields[1] == wanted and fields[3] == "01":
-            count += 1
-    return count
 
 
 class Bench:
@@ -266,7 +255,7 @@ def write(bench: Bench, summary: dict[str, Any], load: dict[str, Any], out: Path
     data = {
         "args": {k: v for k, v in vars(a).items() if k != "out"},
         "machine": machine.info(),
-        "code": code_version(),
+        "code": lifecycle.code_version(),
         "load": load,
         "summary": summary,
         "blocks": bench.blocks,
@@ -320,17 +309,10 @@ def load_verdict(before: float, after: float, cpus: int) -> str:
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.instances")
-    parser.add_argument("--quick", action="store_true", help="a small run (< 1 min)")
+    parser = lifecycle.parser("python -m bench.instances", None, "a small run (< 1 min)")
     for name, value in PROFILES["full"].items():
         parser.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=None)
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    args = parser.parse_args(argv)
-    profile = PROFILES["quick" if args.quick else "full"]
-    for name, value in profile.items():
-        if getattr(args, name) is None:
-            setattr(args, name, value)
-    return args
+    return lifecycle.parse(parser, argv, PROFILES)[0]
 
 
 def main(argv: list[str] | None = None) -> None:

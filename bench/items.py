@@ -36,29 +36,26 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import re
-import shutil
 import socket
 import statistics
 import time
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
 
-from . import analysis, machine, procs
+from . import analysis, lifecycle, procs
 from .handles import Viewers, open_viewers
-from .multipush import code_version, log_tails, pushpin_cpu, ratio, refused, wait_quiet
+from .multipush import log_tails, pushpin_cpu, ratio, refused, wait_quiet
 from .output import number as _n
-from .output import sayer, write_results
+from .output import sayer
 from .project import ITEMS_ROWS
-from .stack import Stack, make_template_db, run_dir
+from .stack import Stack, make_template_db
 from .wire import Response
 
-RESULTS = Path(__file__).resolve().parent / "results"
 VARIANTS = ("before", "after")
 LABELS = {"before": "whole table (before)", "after": "row action (ours)"}
 SLUGS = {"before": "items.before", "after": "items.after"}
@@ -178,12 +175,7 @@ class Bench:
         return self.seq
 
     def start(self) -> None:
-        import django
-
-        stack = self.stack
-        stack.start()
-        os.environ.update(stack.env())  # this process publishes with the stack's settings
-        django.setup()
+        lifecycle.start_publishing(self.stack)
         from django.test import override_settings
 
         from dashboards_sse import conf
@@ -240,7 +232,7 @@ class Bench:
         """Pushpin's background CPU with every viewer held and nothing published."""
         pids = self.stack.pids("pushpin")
         cpu0, t0 = sum(pushpin_cpu(pids).values()), time.monotonic()
-        time.sleep(self.args.idle)
+        time.sleep(self.args.idle_s)
         cpu = sum(pushpin_cpu(pids).values()) - cpu0
         self.idle_rate = cpu / (time.monotonic() - t0)
         self.facts["pushpin_idle_cpu_ms_per_s"] = round(1000 * self.idle_rate, 2)
@@ -546,29 +538,19 @@ def summarize(variant: str, runs: list[dict[str, Any]], connect: dict[str, Any])
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.items", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="50 viewers, 4 pushes x 3 repeats")
+    parser = lifecycle.parser("python -m bench.items", __doc__, "50 viewers, 4 pushes x 3 repeats")
     parser.add_argument("--viewers", type=int, help="viewers per variant (default 200)")
     parser.add_argument("--pushes", type=int, help="pushes per run")
     parser.add_argument("--repeats", type=int, help="runs per variant (interleaved)")
     parser.add_argument("--connect-rate", type=float, default=400, help="new viewers per second")
     parser.add_argument("--inflight", type=int, default=200, help="max connects pending")
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    args = parser.parse_args(argv)
-    name = "quick" if args.quick else "full"
-    profile = PROFILES[name]
-    args.viewers = args.viewers or profile["viewers"]
-    args.pushes = args.pushes or profile["pushes"]
-    args.repeats = args.repeats or profile["repeats"]
-    args.idle, args.timeout = profile["idle_s"], profile["timeout"]
-    started, code = time.monotonic(), code_version()
-    limit = procs.raise_nofile()
-    rundir = run_dir()
+    args, name = lifecycle.parse(parser, argv, PROFILES)
+    bench_run = lifecycle.begin("items", name)
     say(
         f"{name}: {args.viewers} viewers per variant, {args.pushes} pushes x {args.repeats} "
-        f"repeats, {ITEMS_ROWS} rows, RLIMIT_NOFILE {limit}, work dir {rundir}"
+        f"repeats, {ITEMS_ROWS} rows, RLIMIT_NOFILE {bench_run.nofile}, work dir {bench_run.dir}"
     )
-    try:
+    with bench_run.work_dir() as rundir:
         bench = Bench(args, make_template_db(rundir), rundir)
         try:
             bench.start()
@@ -592,31 +574,25 @@ def main(argv: list[str] | None = None) -> None:
         bench.facts["pushpin_origin_requests_in_runs"] = origin_requests(
             bench.stack.workdir / "pushpin.log", bench.runs_started
         )
-    finally:
-        shutil.rmtree(rundir, ignore_errors=True)
     before, after = variants["before"], variants["after"]
 
     def times(key: str) -> float | None:
         return ratio(before[key], after[key])
 
+    options = {
+        "viewers": args.viewers,
+        "pushes": args.pushes,
+        "repeats": args.repeats,
+        "rows": ITEMS_ROWS,
+        "connect_rate": args.connect_rate,
+        "inflight": args.inflight,
+        "retries": 0,
+        "gap_s": GAP_S,
+        "timeout_s": args.timeout,
+        "idle_s": args.idle_s,
+    }
     result = {
-        "date": date.today().isoformat(),
-        "profile": name,
-        "elapsed_s": round(time.monotonic() - started, 1),
-        "options": {
-            "viewers": args.viewers,
-            "pushes": args.pushes,
-            "repeats": args.repeats,
-            "rows": ITEMS_ROWS,
-            "connect_rate": args.connect_rate,
-            "inflight": args.inflight,
-            "retries": 0,
-            "gap_s": GAP_S,
-            "timeout_s": args.timeout,
-            "idle_s": args.idle,
-        },
-        "machine": machine.info(),
-        "code": code,
+        **bench_run.header(options),
         "connect": bench.connect,
         "facts": bench.facts,
         "variants": variants,
@@ -633,9 +609,7 @@ def main(argv: list[str] | None = None) -> None:
         "runs": {v: bench.runs[v] for v in VARIANTS},
         "logs": logs,  # the servers' last lines when a viewer could not connect
     }
-    stem = args.out / (result["date"] + ("-items" if name == "full" else "-items-quick"))
-    write_results(stem, result, report(result))
-    say(f"wrote {stem}.json and .md ({result['elapsed_s']:.0f} s)")
+    bench_run.write(args.out, result, report(result))
 
 
 # -- the report ---------------------------------------------------------------------------------

@@ -24,6 +24,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from . import asgi_call
+
 
 def cpu_now() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -170,39 +172,9 @@ def connect(count: int, repeats: int) -> dict[str, Any]:
         signature = jwt.encode(
             {"iss": "pushpin", "exp": int(time.time()) + 3600}, key, algorithm="HS256"
         )
-        headers = [(b"host", b"127.0.0.1"), (b"grip-sig", signature.encode())]
-        if cookie:
-            headers.append((b"cookie", cookie))
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "GET",
-            "scheme": "http",
-            "path": path,
-            "raw_path": path.encode(),
-            "query_string": query_string,
-            "root_path": "",
-            "headers": headers,
-            "client": ("127.0.0.1", 50000),
-            "server": ("127.0.0.1", 8000),
-        }
-        received = False
-        sent: list[dict[str, Any]] = []
-
-        async def receive() -> dict[str, Any]:
-            nonlocal received
-            if not received:
-                received = True
-                return {"type": "http.request", "body": b"", "more_body": False}
-            await asyncio.Event().wait()  # never disconnects
-            raise AssertionError
-
-        async def send(message: dict[str, Any]) -> None:
-            sent.append(message)
-
-        await app(scope, receive, send)
-        start = sent[0]
+        headers = asgi_call.request_headers(b"127.0.0.1", signature, cookie)
+        scope = asgi_call.get_scope(path, query_string, headers, ("127.0.0.1", 8000))
+        start = (await asgi_call.get(app, scope))[0]
         if start["status"] != 200 or (b"Grip-Hold", b"stream") not in start["headers"]:
             raise RuntimeError(f"{path}: not a GRIP hold: {start}")
 

@@ -27,25 +27,21 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
-import shutil
 import statistics
 import time
-from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 import numpy as np
 
-from . import analysis, machine, procs
+from . import analysis, lifecycle, procs
 from .handles import Viewers, open_viewers
 from .output import number as _n
-from .output import sayer, write_results
+from .output import sayer
 from .project import MULTI_COMPONENTS
-from .stack import Stack, make_template_db, run_dir
+from .stack import Stack, make_template_db
 
-RESULTS = Path(__file__).resolve().parent / "results"
 VARIANTS = ("before", "after")
 LABELS = {"before": "per-component events (before)", "after": "one message per push (ours)"}
 SLUGS = {"before": "multi.before", "after": "multi.after"}
@@ -220,12 +216,8 @@ class Bench:
         return self.seq
 
     def start(self) -> None:
-        import django
-
         stack = self.stack
-        stack.start()
-        os.environ.update(stack.env())  # this process publishes with the stack's settings
-        django.setup()
+        lifecycle.start_publishing(stack)
         channels = grip_channels(stack, stream_path(SLUGS["before"]))
         events = [name for name, _ in channels if name.startswith("events-")]
         if len(events) != 1:
@@ -275,7 +267,7 @@ class Bench:
         """Pushpin's background CPU with every viewer held and nothing published."""
         pids = self.stack.pids("pushpin")
         cpu0, t0 = sum(pushpin_cpu(pids).values()), time.monotonic()
-        time.sleep(self.args.idle)
+        time.sleep(self.args.idle_s)
         cpu = sum(pushpin_cpu(pids).values()) - cpu0
         self.idle_rate = cpu / (time.monotonic() - t0)
         self.facts["pushpin_idle_cpu_ms_per_s"] = round(1000 * self.idle_rate, 2)
@@ -512,52 +504,26 @@ def log_tails(workdir: Path, lines: int = 30) -> dict[str, list[str]]:
     return out
 
 
-def code_version() -> dict[str, Any]:
-    """The commit measured and whether dashboards_sse/ had uncommitted changes."""
-    import subprocess
-
-    from .stack import REPO
-
-    def git(*args: str) -> str:
-        done = subprocess.run(
-            ["git", "--no-optional-locks", *args], cwd=REPO, capture_output=True, text=True
-        )
-        return done.stdout.strip() if done.returncode == 0 else ""
-
-    return {
-        "commit": git("rev-parse", "--short", "HEAD") or None,
-        "dashboards_sse_modified": bool(git("status", "--porcelain", "--", "dashboards_sse")),
-    }
-
-
 def ratio(a: Any, b: Any) -> float | None:
     return round(a / b, 2) if a is not None and b else None
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.multipush", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="4 pushes x 3 repeats, < 1 min")
+    parser = lifecycle.parser(
+        "python -m bench.multipush", __doc__, "4 pushes x 3 repeats, < 1 min"
+    )
     parser.add_argument("--viewers", type=int, help="viewers per variant (default 1000)")
     parser.add_argument("--pushes", type=int, help="pushes per run")
     parser.add_argument("--repeats", type=int, help="runs per variant (interleaved)")
     parser.add_argument("--connect-rate", type=float, default=400, help="new viewers per second")
     parser.add_argument("--inflight", type=int, default=200, help="max connects pending")
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    args = parser.parse_args(argv)
-    name = "quick" if args.quick else "full"
-    profile = PROFILES[name]
-    args.viewers = args.viewers or profile["viewers"]
-    args.pushes = args.pushes or profile["pushes"]
-    args.repeats = args.repeats or profile["repeats"]
-    args.idle, args.timeout = profile["idle_s"], profile["timeout"]
-    started, code = time.monotonic(), code_version()
-    limit = procs.raise_nofile()
-    rundir = run_dir()
+    args, name = lifecycle.parse(parser, argv, PROFILES)
+    bench_run = lifecycle.begin("multipush", name)
     say(
         f"{name}: {args.viewers} viewers per variant, {args.pushes} pushes x {args.repeats} "
-        f"repeats, RLIMIT_NOFILE {limit}, work dir {rundir}"
+        f"repeats, RLIMIT_NOFILE {bench_run.nofile}, work dir {bench_run.dir}"
     )
-    try:
+    with bench_run.work_dir() as rundir:
         bench = Bench(args, make_template_db(rundir), rundir)
         try:
             bench.start()
@@ -576,27 +542,21 @@ def main(argv: list[str] | None = None) -> None:
             variants[variant]["per_viewer"] = per_viewer(bench.viewers[variant].prefix, bench)
         troubled = any(c["failed"] or c["errors"] for c in bench.connect.values())
         logs = log_tails(bench.stack.workdir) if troubled else {}
-    finally:
-        shutil.rmtree(rundir, ignore_errors=True)
     before, after = variants["before"], variants["after"]
+    options = {
+        "viewers": args.viewers,
+        "pushes": args.pushes,
+        "repeats": args.repeats,
+        "components": K,
+        "connect_rate": args.connect_rate,
+        "inflight": args.inflight,
+        "retries": 0,
+        "gap_s": GAP_S,
+        "timeout_s": args.timeout,
+        "idle_s": args.idle_s,
+    }
     result = {
-        "date": date.today().isoformat(),
-        "profile": name,
-        "elapsed_s": round(time.monotonic() - started, 1),
-        "options": {
-            "viewers": args.viewers,
-            "pushes": args.pushes,
-            "repeats": args.repeats,
-            "components": K,
-            "connect_rate": args.connect_rate,
-            "inflight": args.inflight,
-            "retries": 0,
-            "gap_s": GAP_S,
-            "timeout_s": args.timeout,
-            "idle_s": args.idle,
-        },
-        "machine": machine.info(),
-        "code": code,
+        **bench_run.header(options),
         "connect": bench.connect,
         "facts": bench.facts,
         "variants": variants,
@@ -617,9 +577,7 @@ def main(argv: list[str] | None = None) -> None:
         "runs": {v: bench.runs[v] for v in VARIANTS},
         "logs": logs,  # the servers' last lines when a viewer could not connect
     }
-    stem = args.out / (result["date"] + ("-multipush" if name == "full" else "-multipush-quick"))
-    write_results(stem, result, report(result))
-    say(f"wrote {stem}.json and .md ({result['elapsed_s']:.0f} s)")
+    bench_run.write(args.out, result, report(result))
 
 
 def table(result: dict[str, Any]) -> list[str]:

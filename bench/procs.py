@@ -147,6 +147,18 @@ def rss_kb(pid: int) -> int:
     return 0
 
 
+def established(port: int) -> int:
+    """Open TCP connections to 127.0.0.1:``port``, from /proc/net/tcp (state 01: ESTABLISHED;
+    a listener's view of its clients, e.g. each Pushpin instance's)."""
+    wanted = f"0100007F:{port:04X}"
+    count = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1] == wanted and fields[3] == "01":
+            count += 1
+    return count
+
+
 def tree(pid: int) -> list[int]:
     """A process and its children (Pushpin's runner and its four services)."""
     return [pid, *children(pid)]

@@ -34,27 +34,23 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
 import random
-import shutil
 import socket
 import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from . import analysis, machine, procs
+from . import analysis, lifecycle, procs
 from .handles import Viewers
-from .multipush import code_version, pushpin_cpu, wait_quiet
+from .multipush import pushpin_cpu, wait_quiet
 from .output import number as _n
-from .output import sayer, write_results
-from .stack import Stack, make_template_db, run_dir
+from .output import sayer
+from .stack import Stack, make_template_db
 
-RESULTS = Path(__file__).resolve().parent / "results"
 SCOPED, FLAT = "scoped.shop", "scoped.all"
 PROFILES: dict[str, dict[str, Any]] = {
     "full": {
@@ -268,11 +264,7 @@ class Bench:
         self.cost_facts: dict[str, Any] = {}
 
     def start(self) -> None:
-        import django
-
-        self.stack.start()
-        os.environ.update(self.stack.env())  # this process publishes with the stack's settings
-        django.setup()
+        lifecycle.start_publishing(self.stack)
 
     # -- 1. fan-out ----------------------------------------------------------------------
     def push_round(self, seq: int) -> dict[str, Any]:
@@ -752,8 +744,9 @@ def log_tails(workdir: Path, lines: int = 30) -> dict[str, list[str]]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.scoped", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="50 scopes, 10,000 stored, < 1 min")
+    parser = lifecycle.parser(
+        "python -m bench.scoped", __doc__, "50 scopes, 10,000 stored, < 1 min"
+    )
     parser.add_argument("--scopes", type=int, help="shops with viewers (full: 1000)")
     parser.add_argument("--per-scope", type=int, help="viewers per shop (5)")
     parser.add_argument("--rounds", type=int, help="rounds per repeat (full: 6)")
@@ -773,23 +766,17 @@ def main(argv: list[str] | None = None) -> None:
         type=int,
         help="what-if: Django adds timeout=N to each hold's next link (Pushpin's default: 120 s)",
     )
-    parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--keep", action="store_true", help="keep the work dir (servers' logs)")
-    args = parser.parse_args(argv)
-    name = "quick" if args.quick else "full"
-    for option, default in PROFILES[name].items():
-        if getattr(args, option, None) is None:
-            setattr(args, option, default)
+    args, name = lifecycle.parse(parser, argv, PROFILES)
     args.stored = max(args.stored, args.scopes)
-    started, code = time.monotonic(), code_version()
-    limit = procs.raise_nofile()
-    rundir = run_dir()
+    bench_run = lifecycle.begin("scoped", name)
     say(
         f"{name}: {args.scopes:,} scopes x {args.per_scope} viewers, {args.rounds} rounds x "
         f"{args.repeats} repeats every {args.interval:g} s; {args.stored:,} stored scopes, "
-        f"{args.connects:,} connects per variant; RLIMIT_NOFILE {limit}, work dir {rundir}"
+        f"{args.connects:,} connects per variant; RLIMIT_NOFILE {bench_run.nofile}, "
+        f"work dir {bench_run.dir}"
     )
-    try:
+    with bench_run.work_dir(keep=args.keep) as rundir:
         bench = Bench(args, make_template_db(rundir), rundir)
         try:
             bench.start()
@@ -825,36 +812,27 @@ def main(argv: list[str] | None = None) -> None:
             or any(v["failures"] for v in cost["variants"].values())
         )
         logs = log_tails(bench.stack.workdir) if troubled else {}
-    finally:
-        if args.keep:
-            say(f"kept {rundir}")
-        else:
-            shutil.rmtree(rundir, ignore_errors=True)
+    options = {
+        "scopes": args.scopes,
+        "viewers_per_scope": args.per_scope,
+        "viewers": args.scopes * args.per_scope,
+        "rounds": args.rounds,
+        "repeats": args.repeats,
+        "interval_s": args.interval,
+        "connect_rate": args.connect_rate,
+        "inflight": args.inflight,
+        "retries": 0,
+        "idle_s": args.idle_s,
+        "quiet_timeout_s": args.quiet_timeout,
+        "stored_scopes": args.stored,
+        "connects_per_variant": args.connects,
+        "block": args.block,
+        "concurrency": args.concurrency,
+        "warmup_connects": WARMUP_CONNECTS,
+        "grip_link_timeout": args.grip_link_timeout,
+    }
     result = {
-        "date": date.today().isoformat(),
-        "profile": name,
-        "elapsed_s": round(time.monotonic() - started, 1),
-        "options": {
-            "scopes": args.scopes,
-            "viewers_per_scope": args.per_scope,
-            "viewers": args.scopes * args.per_scope,
-            "rounds": args.rounds,
-            "repeats": args.repeats,
-            "interval_s": args.interval,
-            "connect_rate": args.connect_rate,
-            "inflight": args.inflight,
-            "retries": 0,
-            "idle_s": args.idle_s,
-            "quiet_timeout_s": args.quiet_timeout,
-            "stored_scopes": args.stored,
-            "connects_per_variant": args.connects,
-            "block": args.block,
-            "concurrency": args.concurrency,
-            "warmup_connects": WARMUP_CONNECTS,
-            "grip_link_timeout": args.grip_link_timeout,
-        },
-        "machine": machine.info(),
-        "code": code,
+        **bench_run.header(options),
         "fanout": {
             "connect": bench.connect,
             "facts": bench.facts,
@@ -866,11 +844,8 @@ def main(argv: list[str] | None = None) -> None:
         "connect_cost": {**cost, "facts": bench.cost_facts, "blocks": bench.blocks},
         "logs": logs,
     }
-    stem = result["date"] + ("-scoped" if name == "full" else "-scoped-quick")
-    if args.grip_link_timeout:
-        stem += f"-link-timeout-{args.grip_link_timeout}"
-    write_results(args.out / stem, result, report(result))
-    say(f"wrote {args.out / stem}.json and .md ({result['elapsed_s']:.0f} s)")
+    suffix = f"-link-timeout-{args.grip_link_timeout}" if args.grip_link_timeout else ""
+    bench_run.write(args.out, result, report(result), suffix)
 
 
 # -- the report ----------------------------------------------------------------------------------

@@ -30,25 +30,21 @@ everything (``drain``). Writes ``<out>/<date>-throughput[-quick].json`` and ``.m
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import statistics
 import time
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from . import analysis, machine, procs
+from . import analysis, lifecycle
 from .handles import Viewers, open_viewers
 from .micro import cpu_now
-from .multipush import code_version, wait_quiet
-from .output import sayer, write_results
-from .stack import Stack, make_template_db, run_dir
+from .multipush import wait_quiet
+from .output import sayer
+from .stack import Stack, make_template_db
 
-RESULTS = Path(__file__).resolve().parent / "results"
 VARIANTS = ("batch", "push", "send_event")
 LABELS = {
     "batch": "batch() of 50 push() calls",
@@ -123,11 +119,7 @@ class Bench:
         self.round = 0
 
     def start(self) -> None:
-        import django
-
-        self.stack.start()
-        os.environ.update(self.stack.env())  # this process publishes with the stack's settings
-        django.setup()
+        lifecycle.start_publishing(self.stack)
         self.steps, self.channels = publishers()
         for variant in VARIANTS:  # one event on each channel before anyone connects
             self.steps[variant](self.next_round())
@@ -366,24 +358,17 @@ def report(result: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.throughput", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="3 runs of 2 s per variant")
+    parser = lifecycle.parser("python -m bench.throughput", __doc__, "3 runs of 2 s per variant")
     parser.add_argument("--viewers", type=int, default=100, help="viewers per variant")
     parser.add_argument("--seconds", type=float, help="publishing time per run")
     parser.add_argument("--repeats", type=int, help="runs per variant (interleaved)")
     parser.add_argument("--drain-timeout", type=float, default=30.0, help="seconds per run")
     parser.add_argument("--connect-rate", type=float, default=200, help="new viewers per second")
     parser.add_argument("--inflight", type=int, default=100, help="max connects pending")
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    args = parser.parse_args(argv)
-    name = "quick" if args.quick else "full"
-    args.seconds = args.seconds or PROFILES[name]["seconds"]
-    args.repeats = args.repeats or PROFILES[name]["repeats"]
-    started, code = time.monotonic(), code_version()
-    procs.raise_nofile()
-    rundir = run_dir()
+    args, name = lifecycle.parse(parser, argv, PROFILES)
+    bench_run = lifecycle.begin("throughput", name)
     say(f"{name}: {args.viewers} viewers per variant, {args.repeats} x {args.seconds:g} s")
-    try:
+    with bench_run.work_dir() as rundir:
         bench = Bench(args, make_template_db(rundir), rundir)
         try:
             bench.start()
@@ -398,31 +383,23 @@ def main(argv: list[str] | None = None) -> None:
                 run["integrity"] = integrity(records, run["first_id"], run["last_id"], run["open"])
             variants[variant] = summarize(variant, bench.runs[variant], bench.connect[variant])
             variants[variant]["final_status"] = finals[variant]
-    finally:
-        shutil.rmtree(rundir, ignore_errors=True)
+    options = {
+        "viewers": args.viewers,
+        "seconds": args.seconds,
+        "repeats": args.repeats,
+        "batch_pushes": 50,
+        "connect_rate": args.connect_rate,
+        "retries": 0,
+        "drain_timeout_s": args.drain_timeout,
+    }
     result = {
-        "date": date.today().isoformat(),
-        "profile": name,
-        "elapsed_s": round(time.monotonic() - started, 1),
-        "options": {
-            "viewers": args.viewers,
-            "seconds": args.seconds,
-            "repeats": args.repeats,
-            "batch_pushes": 50,
-            "connect_rate": args.connect_rate,
-            "retries": 0,
-            "drain_timeout_s": args.drain_timeout,
-        },
-        "machine": machine.info(),
-        "code": code,
+        **bench_run.header(options),
         "connect": bench.connect,
         "variants": variants,
         "targets": judge(variants),
         "runs": bench.runs,
     }
-    stem = args.out / (result["date"] + ("-throughput" if name == "full" else "-throughput-quick"))
-    write_results(stem, result, report(result))
-    say(f"wrote {stem}.json and .md ({result['elapsed_s']:.0f} s)")
+    bench_run.write(args.out, result, report(result))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import pytest
 from django.core.asgi import get_asgi_application
 from django.test import Client
 
+from bench.asgi_call import get, get_scope, request_headers
 from dashboards_sse import push
 from dashboards_sse.asgi import StreamFastPath, stream_fast_path
 from dashboards_sse.testing import capture_pushes
@@ -48,40 +49,8 @@ class Recorder:
 def call(
     app: Any, path: str, query: str = "", sig: str | None = None, cookie: str = ""
 ) -> tuple[int, dict[str, str], bytes]:
-    headers = [(b"host", b"testserver")]
-    if sig is not None:
-        headers.append((b"grip-sig", sig.encode()))
-    if cookie:
-        headers.append((b"cookie", cookie.encode()))
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query.encode(),
-        "root_path": "",
-        "headers": headers,
-        "client": ("127.0.0.1", 50000),
-        "server": ("testserver", 80),
-    }
-    sent: list[dict[str, Any]] = []
-    received = False
-
-    async def receive() -> dict[str, Any]:
-        nonlocal received
-        if not received:
-            received = True
-            return {"type": "http.request", "body": b"", "more_body": False}
-        await asyncio.Event().wait()
-        raise AssertionError
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    asyncio.run(app(scope, receive, send))
+    headers = request_headers(b"testserver", sig, cookie.encode())
+    sent = asyncio.run(get(app, get_scope(path, query.encode(), headers, ("testserver", 80))))
     start = sent[0]
     body = b"".join(message.get("body", b"") for message in sent[1:])
     names = {name.decode().lower(): value.decode() for name, value in start["headers"]}

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.procs import free_ports
+from bench.procs import established, free_ports
 from tests.live import REPO, Stack, wait_for_port
 from tests.sse import SSEClient
 
@@ -92,17 +92,6 @@ def instances(
         yield fleet
     finally:
         stack.stop_all()
-
-
-def established(port: int) -> int:
-    """Open TCP connections to 127.0.0.1:``port`` (each instance's view of its clients)."""
-    wanted = f"0100007F:{port:04X}"
-    count = 0
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        if fields[1] == wanted and fields[3] == "01":
-            count += 1
-    return count
 
 
 def test_the_launcher_prints_grip_proxies(instances: Instances) -> None:
