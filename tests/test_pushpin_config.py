@@ -55,6 +55,7 @@ def test_defaults_are_loopback_with_zurl_and_the_tuned_limits() -> None:
     assert conf["proxy"]["sig_iss"] == "pushpin"
     assert conf["proxy"]["zurl_out_specs"] == "ipc://{rundir}/{ipc_prefix}zurl-in"
     assert conf["proxy"]["updates_check"] == "off"
+    assert conf["proxy"]["max_open_requests"] == "100"  # a connect storm waits, not refused
     assert conf["handler"]["push_in_http_addr"] == "127.0.0.1"
     assert conf["handler"]["push_in_http_port"] == "5561"
     assert conf["handler"]["message_rate"] == "100000"
