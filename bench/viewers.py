@@ -17,6 +17,17 @@ event as it arrived: bench/throughput.py counts duplicates, gaps and order from 
 With ``--paths-file FILE`` (one path a line) instead of ``--path``, viewer ``i`` opens line
 ``i % lines``: one process holds viewers of many streams (bench/scoped.py: a stream per object),
 interleaved in the ramp.
+
+With ``--reconnect`` (needs ``--events``) a viewer comes back as the browser client does: when
+its open stream drops, or a reconnect attempt of it fails (refused, closed, a non-200 answer),
+it reconnects after bench.backoff's mirror of the client's ``reconnectDelay`` (``--spread-ms``
+before the first attempt after a drop, then full jitter under a doubling ceiling; the attempt
+counter starts again once a stream is open), sending ``Last-Event-ID``: the id of the last event
+it received, so that Django replays what it missed. A failed *initial* connect still follows
+``--retries``. Written as well: PREFIX.reconnects.{conn,t} (every reconnect attempt: viewer,
+time) and PREFIX.back.{conn,drop,open,attempts} (every drop: viewer, when it dropped, when a
+stream was open again, NaN if never, and the attempts it took). Without ``--reconnect`` a
+dropped viewer stays out, as a refused one does.
 """
 
 from __future__ import annotations
@@ -34,6 +45,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from .backoff import BASE_MS, MAX_MS, SPREAD_MS, Backoff, reconnect_delay
 from .wire import EventViewer, Poller, StreamViewer
 
 
@@ -60,10 +72,27 @@ class Pool:
             for path in paths(args)
         ]
         self.stop = asyncio.Event()
+        # --reconnect: the browser's backoff, and per viewer what a reconnect needs
+        self.reconnect = args.reconnect
+        self.backoff = Backoff(base=args.base_ms, max=args.max_ms, spread=args.spread_ms)
+        self.last_ids: dict[int, bytes] = {}  # the last event id a viewer received
+        self.down_since: dict[int, float] = {}  # viewers between a drop and open again
+        self.attempt: dict[int, int] = {}  # their reconnect attempt, 1 for the first
+        self.from_live: dict[int, bool] = {}  # their streak began with an open stream dropping
+        self.reopened = self.reconnects = 0
+        self.reconnect_errors: Counter[str] = Counter()
+        self.reconnect_conn, self.reconnect_t = array("i"), array("d")
+        self.back_conn, self.back_attempts = array("i"), array("i")
+        self.back_drop, self.back_open = array("d"), array("d")
 
     def request(self, cid: int) -> bytes:
-        """The request viewer ``cid`` sends (``--paths-file``: its line, round robin)."""
-        return self.requests[cid % len(self.requests)]
+        """The request viewer ``cid`` sends (``--paths-file``: its line, round robin); a
+        reconnecting viewer's carries the last event id it received."""
+        request = self.requests[cid % len(self.requests)]
+        last_id = self.last_ids.get(cid) if cid in self.down_since else None
+        if last_id is None:
+            return request
+        return request[:-2] + b"Last-Event-ID: " + last_id + b"\r\n\r\n"
 
     def record(self, cid: int, seq: int, t: float) -> None:
         self.conn.append(cid)
@@ -73,12 +102,26 @@ class Pool:
     # -- callbacks from the protocols -----------------------------------------------------
     def opened(self, cid: int, client: Any) -> None:
         self.pending -= 1
-        self.ok += 1
         self.clients[cid] = client
+        dropped_at = self.down_since.pop(cid, None)
+        if dropped_at is None:
+            self.ok += 1
+            return
+        self.reopened += 1  # back after a drop (--reconnect)
+        self.back_conn.append(cid)
+        self.back_drop.append(dropped_at)
+        self.back_open.append(time.monotonic())
+        self.back_attempts.append(self.attempt.pop(cid))
+        del self.from_live[cid]
 
     def failed_attempt(self, cid: int, why: str) -> None:
         self.pending -= 1
         self.errors[why] += 1
+        if cid in self.down_since:  # a reconnect attempt failed: back off further
+            self.reconnect_errors[why] += 1
+            self.attempt[cid] += 1
+            self.schedule_reconnect(cid)
+            return
         if self.tries[cid] <= self.args.retries and not self.stop.is_set():
             self.retried += 1
             delay = random.uniform(0.5, 1.0) * 2 ** (self.tries[cid] - 1)  # jittered backoff
@@ -87,9 +130,32 @@ class Pool:
             self.failed += 1
 
     def dropped(self, cid: int) -> None:
-        if not self.stop.is_set():
-            self.drops += 1
-            self.clients.pop(cid, None)
+        if self.stop.is_set():
+            return
+        self.drops += 1
+        client = self.clients.pop(cid, None)
+        if not self.reconnect:
+            return
+        last_id = getattr(client, "last_event_id", None)
+        if last_id is not None:
+            self.last_ids[cid] = last_id
+        self.down_since[cid] = time.monotonic()
+        self.attempt[cid], self.from_live[cid] = 1, True
+        self.schedule_reconnect(cid)
+
+    def schedule_reconnect(self, cid: int) -> None:
+        if self.stop.is_set():
+            return
+        delay_ms = reconnect_delay(self.attempt[cid], self.from_live[cid], self.backoff)
+        asyncio.get_running_loop().call_later(delay_ms / 1000, self.reconnect_now, cid)
+
+    def reconnect_now(self, cid: int) -> None:
+        if self.stop.is_set():
+            return
+        self.reconnects += 1
+        self.reconnect_conn.append(cid)
+        self.reconnect_t.append(time.monotonic())
+        self.connect(cid)
 
     def delivered(self, cid: int, size: int) -> None:
         self.events[cid] += 1
@@ -135,7 +201,7 @@ class Pool:
             self.connect(cid)
 
     def status(self) -> dict[str, Any]:
-        return {
+        found = {
             "attempted": self.attempted,
             "ok": self.ok,
             "open": len(self.clients),
@@ -150,6 +216,12 @@ class Pool:
             "event_bytes": self.event_bytes,
             "errors": dict(self.errors),
         }
+        if self.reconnect:
+            found["reopened"] = self.reopened
+            found["down"] = len(self.down_since)
+            found["reconnects"] = self.reconnects
+            found["reconnect_errors"] = dict(self.reconnect_errors)
+        return found
 
     async def report(self) -> None:
         while not self.stop.is_set():
@@ -165,6 +237,23 @@ class Pool:
         if self.args.events:
             with open(f"{prefix}.events", "wb") as out:
                 self.events.tofile(out)
+        if self.reconnect:
+            for cid, dropped_at in self.down_since.items():  # never back: open is NaN
+                self.back_conn.append(cid)
+                self.back_drop.append(dropped_at)
+                self.back_open.append(float("nan"))
+                self.back_attempts.append(self.attempt[cid])
+            arrays = {
+                "reconnects.conn": self.reconnect_conn,
+                "reconnects.t": self.reconnect_t,
+                "back.conn": self.back_conn,
+                "back.drop": self.back_drop,
+                "back.open": self.back_open,
+                "back.attempts": self.back_attempts,
+            }
+            for name, values in arrays.items():
+                with open(f"{prefix}.{name}", "wb") as out:
+                    values.tofile(out)
         Path(f"{prefix}.json").write_text(json.dumps(self.status()))
 
 
@@ -213,7 +302,17 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--poll", action="store_true", help="poll instead of streaming")
     parser.add_argument("--interval", type=float, default=1.0, help="poll interval (s)")
     parser.add_argument("--max-seconds", type=float, default=1800)
+    parser.add_argument(
+        "--reconnect",
+        action="store_true",
+        help="with --events: a dropped viewer reconnects like the browser client, resuming",
+    )
+    parser.add_argument("--spread-ms", type=float, default=SPREAD_MS, help="--reconnect")
+    parser.add_argument("--base-ms", type=float, default=BASE_MS, help="--reconnect")
+    parser.add_argument("--max-ms", type=float, default=MAX_MS, help="--reconnect")
     args = parser.parse_args(argv)
+    if args.reconnect and (args.poll or not args.events):
+        parser.error("--reconnect needs --events (event ids to resume from), not --poll")
     if not paths(args):
         parser.error(f"no path in {args.paths_file}")
     return args

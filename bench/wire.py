@@ -118,6 +118,7 @@ class StreamViewer(asyncio.Protocol):
         self.response = Response()
         self.text = b""
         self.opened = False
+        self.last_event_id: bytes | None = None  # EventViewer: the id of the last event
         self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -228,7 +229,9 @@ class EventViewer(StreamViewer):
     or a ``dsse-update`` message (JSON: ``{"updates": [{"html": ...}, ...]}``); for an event
     with table rows (bench/items.py) one record, the newest row revision in it. With the pool's
     ``record_ids`` (bench.viewers ``--ids``) each event with an id is recorded once instead, as
-    the number its id ends with: what arrived on the wire, duplicates and order included."""
+    the number its id ends with: what arrived on the wire, duplicates and order included.
+    The last id received is kept (``last_event_id``): bench.viewers ``--reconnect`` sends it as
+    ``Last-Event-ID``, as a browser resumes."""
 
     def events_received(self, complete: bytes, now: float) -> None:
         for block in complete.split(b"\n\n"):
@@ -251,6 +254,7 @@ class EventViewer(StreamViewer):
                 self.pool.opened(self.cid, self)
             return
         if has_id:
+            self.last_event_id = event_id  # what a reconnect resumes from (--reconnect)
             self.pool.delivered(self.cid, len(block) + 2)
             if self.pool.record_ids:
                 number = EVENT_NUMBER.search(event_id)
