@@ -7,6 +7,8 @@ BENCH_GRIP_URLS several, space-separated (GRIP_PROXIES: bench/instances.py)
 BENCH_REDIS_URL redis://127.0.0.1:<port>/0 for the Redis baseline
 BENCH_GRIP_LINK_TIMEOUT  a timeout for GRIP next links (bench/scoped.py's what-if; unset: none)
 BENCH_FAST_PATH 0: Pushpin's stream requests through Django's handler, not stream_fast_path
+BENCH_HOLD_COMPRESS  F: the es-meta token's lifetime and the next-link timeouts divided by F
+                (bench/hold.py --compress, bench-only: project.timescale; unset: 1)
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ if os.environ.get("BENCH_GRIP_URLS"):  # several Pushpins (bench/instances.py): 
     GRIP_URL = None
     GRIP_PROXIES = [parse_grip_uri(url) for url in os.environ["BENCH_GRIP_URLS"].split()]
 BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "")
+BENCH_HOLD_COMPRESS = float(os.environ.get("BENCH_HOLD_COMPRESS") or 1)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
