@@ -45,7 +45,8 @@ from . import machine, procs, statuses
 from .analysis import Records
 from .backoff import BASE_MS, MAX_MS, Backoff
 from .handles import Publisher, Viewers
-from .multipush import code_version, wait_quiet
+from .lifecycle import code_version
+from .multipush import wait_quiet
 from .output import number, sayer, write_results
 from .reconnects import (
     back_summary,

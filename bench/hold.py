@@ -49,7 +49,8 @@ import numpy as np
 from . import analysis, machine, procs, waves
 from .handles import Publisher, Viewers
 from .instances import load_verdict, loadavg
-from .multipush import code_version, wait_quiet
+from .lifecycle import code_version
+from .multipush import wait_quiet
 from .output import number as _n
 from .output import sayer, write_results
 from .project import timescale
