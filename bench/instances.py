@@ -110,7 +110,8 @@ class Bench:
     def __init__(self, args: argparse.Namespace, template: Path, rundir: Path) -> None:
         self.args = args
         self.stacks: dict[str, InstancesStack] = {}
-        for name, env in VARIANTS.items():
+        for name in args.variants:
+            env = VARIANTS[name]
             stack = InstancesStack("pushpin", template, rundir / name)
             stack.instances = int(env["PUSHPIN_INSTANCES"])
             stack.pushpin_env = dict(env)
@@ -222,7 +223,7 @@ def median(values: list[Any]) -> Any:
 
 def summarize(bench: Bench) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name in VARIANTS:
+    for name in bench.stacks:
         blocks = [b for b in bench.blocks if b["variant"] == name]
         out[name] = {
             "instances": bench.stacks[name].instances,
@@ -249,9 +250,12 @@ def write(bench: Bench, summary: dict[str, Any], load: dict[str, Any], out: Path
         for k in profile
         if getattr(a, k) != profile[k]
     ]
+    if a.variants != list(VARIANTS):
+        changed.append(f"--variants {','.join(a.variants)}")
     command = " ".join(["python -m bench.instances", *(["--quick"] if a.quick else []), *changed])
     rate = f"-rate{a.rate:g}" if a.rate != profile["rate"] else ""
-    stem = f"{date.today().isoformat()}-instances{'-quick' if a.quick else ''}{rate}"
+    size = f"-{a.viewers}" if a.viewers != profile["viewers"] else ""
+    stem = f"{date.today().isoformat()}-instances{'-quick' if a.quick else ''}{rate}{size}"
     data = {
         "args": {k: v for k, v in vars(a).items() if k != "out"},
         "machine": machine.info(),
@@ -312,7 +316,17 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = lifecycle.parser("python -m bench.instances", None, "a small run (< 1 min)")
     for name, value in PROFILES["full"].items():
         parser.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=None)
-    return lifecycle.parse(parser, argv, PROFILES)[0]
+    parser.add_argument(
+        "--variants",
+        type=lambda text: text.split(","),
+        default=list(VARIANTS),
+        help=f"which of {','.join(VARIANTS)} (default: all)",
+    )
+    args = lifecycle.parse(parser, argv, PROFILES)[0]
+    unknown = sorted(set(args.variants) - set(VARIANTS))
+    if unknown:
+        parser.error(f"unknown variant {', '.join(unknown)}: choose from {', '.join(VARIANTS)}")
+    return args
 
 
 def main(argv: list[str] | None = None) -> None:
