@@ -7,8 +7,9 @@ reconnect storm.
 Pushpin fetches each held stream's next link (``?link=next&recover=true&es-meta=...``) when the
 link's timeout passes; with Pushpin's default 120 s that came as one wave per 120 s (~10,000
 requests at ~1,000/s at 10,000 viewers, an update delayed ~10 s). Our GRIP answer
-(dashboards_sse/hold.py) spreads the timeout over NEXT_LINK_TIMEOUT (1,200-1,800 s) and renews
-the link's es-meta token (ES_META_LIFETIME, 3,600 s) on every next link.
+(dashboards_sse/hold.py) spreads the timeout over NEXT_LINK_TIMEOUT (1,800-3,600 s) and renews
+the link's es-meta token (ES_META_LIFETIME, 7,200 s, expiring on a multiple of ES_META_ROUND,
+600 s, so that viewers of a stream share links) on every next link.
 
 One stack (bench.stack, mode pushpin: our ``pushpin/run`` in front of Django under uvicorn):
 ``--viewers`` SSE viewers in one bench.viewers process opened at ``--connect-rate`` (at most
@@ -65,7 +66,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "rate": 1.0,
         "compress": 1.0,
     },
-    # next links at 20-30 s, tokens of 60 s: ~5 links per stream and 2 lifetimes in 2 minutes
+    # next links at 30-60 s, tokens of 120 s (rounded to 10 s): 2+ links per stream in 2 minutes
     "quick": {
         "viewers": 300,
         "connect_rate": 300.0,
@@ -513,7 +514,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse(argv)
     profile = "quick" if args.quick else "full"
-    lifetime, timeouts = timescale.compressed(args.compress)
+    lifetime, rounding, timeouts = timescale.compressed(args.compress)
     started, code = time.monotonic(), code_version()
     procs.raise_nofile()
     rundir = run_dir()
@@ -545,8 +546,10 @@ def main(argv: list[str] | None = None) -> None:
             "rate": args.rate,
             "compress": args.compress,
             "es_meta_lifetime_s": lifetime,
+            "es_meta_round_s": rounding,
             "next_link_timeout_s": list(timeouts),
             "real_es_meta_lifetime_s": timescale.ES_META_LIFETIME,
+            "real_es_meta_round_s": timescale.ES_META_ROUND,
             "real_next_link_timeout_s": list(timescale.NEXT_LINK_TIMEOUT),
             "repeats": 1,
             "retries": 0,

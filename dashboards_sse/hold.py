@@ -36,18 +36,25 @@ if TYPE_CHECKING:
 # Events replayed in one answer; more and the answer is not held: Pushpin sends it and asks the
 # next link (from the last one sent) at once. django-eventstream's limit.
 REPLAY_LIMIT = 100
-# How long an es-meta token (the user and channel of Pushpin's follow-up requests) is valid:
-# django-eventstream's hour. Every next link renews it.
-ES_META_LIFETIME = 3600
+# How long an es-meta token (the user and channel of Pushpin's follow-up requests) is valid at
+# least; every next link renews it. Longer than the longest next-link timeout.
+ES_META_LIFETIME = 7200
+# Tokens expire on a multiple of this many seconds, so every viewer of a stream (all anonymous
+# viewers of a dashboard, a user's tabs) answered in the same window gets the same next link:
+# Pushpin refreshes up to 100 streams with the same link in one request, and at most 10
+# different links a second (its handler's update limiter, Pushpin 1.36). With a token to the
+# second, 10,000 viewers connected over a minute held ~50 different links per dashboard.
+ES_META_ROUND = 600
 KEEP_ALIVE = "event: keep-alive\ndata:\n\n"
 KEEP_ALIVE_SECONDS = 20
-# How long Pushpin holds a stream before asking Django for its next link, in seconds. Without
-# one Pushpin asks every 120 s, through a handler limiter of 10 a second (Pushpin 1.36): from
-# ~1,200 held streams of different channels on, the refreshes queue and so do the streams'
-# updates (bench/scoped.py measured 64 % of deliveries lost at 5,000 viewers of 1,000 scopes,
-# and none with a timeout). Below the lifetime of the es-meta token, and spread so that streams
-# opened together are not refreshed together.
-NEXT_LINK_TIMEOUT = (1200, 1800)
+# How long Pushpin holds a stream before asking Django for its next link, in seconds, at random
+# in this range. Without a timeout Pushpin asks every 120 s; it groups streams of one URL path
+# by their timeout and refreshes each group at once, through that limiter: a wave per group.
+# Spread over 30 minutes, a Pushpin refreshes up to ~18,000 streams of different links (per-user
+# or per-object dashboards) per round without queueing them; a stream waiting for its refresh
+# holds back its updates (bench/scoped.py measured 64 % of deliveries lost at 5,000 viewers of
+# 1,000 scopes with Pushpin's 120 s).
+NEXT_LINK_TIMEOUT = (1800, 3600)
 ANONYMOUS = "anonymous"
 # What the connect queries are compiled with, in place of a channel and an event id.
 CHANNEL_STAND_IN = "dashboards_sse:channel"
@@ -86,8 +93,7 @@ def read_es_meta(token: str, channel: str) -> str:
     return viewer
 
 
-# The same token for every viewer of a stream connecting in the same second (a connect storm
-# on one dashboard): signing it is a tenth of a connect.
+# Signed once per stream, viewer and window (ES_META_ROUND): signing was a tenth of a connect.
 @functools.lru_cache(maxsize=1024)
 def es_meta(channel: str, viewer: str, expires: int, secret: str) -> str:
     """The ``es-meta`` token of a next link: ``viewer`` on ``channel`` until ``expires``."""
@@ -169,7 +175,7 @@ def answer(
     else:
         params["recover"] = "true"
         params.pop("lastEventId", None)
-    expires = int(time.time()) + ES_META_LIFETIME
+    expires = -(-(int(time.time()) + ES_META_LIFETIME) // ES_META_ROUND) * ES_META_ROUND
     params["es-meta"] = es_meta(channel, viewer, expires, settings.SECRET_KEY)
 
     instruct = request.grip.start_instruct()  # type: ignore[attr-defined]

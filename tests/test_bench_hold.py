@@ -156,13 +156,14 @@ def test_pushpin_log_tells_next_links_from_other_requests() -> None:
 # -- the bench-only time compression -------------------------------------------------------------
 def test_compression_divides_token_lifetime_and_next_link_timeouts() -> None:
     # the package's own values are what a compression divides
-    assert (timescale.ES_META_LIFETIME, timescale.NEXT_LINK_TIMEOUT) == (
+    assert (timescale.ES_META_LIFETIME, timescale.ES_META_ROUND, timescale.NEXT_LINK_TIMEOUT) == (
         grip_hold.ES_META_LIFETIME,
+        grip_hold.ES_META_ROUND,
         grip_hold.NEXT_LINK_TIMEOUT,
     )
-    assert timescale.compressed(1) == (3600, (1200, 1800))
-    assert timescale.compressed(20) == (180, (60, 90))
-    assert timescale.compressed(60) == (60, (20, 30))
+    assert timescale.compressed(1) == (7200, 600, (1800, 3600))
+    assert timescale.compressed(20) == (360, 30, (90, 180))
+    assert timescale.compressed(60) == (120, 10, (30, 60))
     with pytest.raises(ValueError):
         timescale.compressed(0)
 
@@ -174,6 +175,7 @@ def test_the_grip_answer_uses_the_compressed_times(monkeypatch: Any, settings: A
     settings.BENCH_HOLD_COMPRESS = 20.0
     # restored after the test, whatever ready() sets
     monkeypatch.setattr(grip_hold, "ES_META_LIFETIME", grip_hold.ES_META_LIFETIME)
+    monkeypatch.setattr(grip_hold, "ES_META_ROUND", grip_hold.ES_META_ROUND)
     monkeypatch.setattr(grip_hold, "NEXT_LINK_TIMEOUT", grip_hold.NEXT_LINK_TIMEOUT)
     BenchProjectConfig("bench.project", bench_project).ready()
     sig = jwt.encode({"iss": "pushpin", "exp": int(time.time()) + 60}, key, algorithm="HS256")
@@ -193,15 +195,20 @@ def test_the_grip_answer_uses_the_compressed_times(monkeypatch: Any, settings: A
             algorithms=["HS256"],
         )
         lifetimes.add(claims["exp"] - before)
-    assert timeouts <= set(range(60, 91)) and len(timeouts) > 1
-    assert lifetimes <= {180, 181}
+    assert timeouts <= set(range(90, 181)) and len(timeouts) > 1
+    assert all(360 <= lifetime <= 360 + 30 + 1 for lifetime in lifetimes)  # rounded up to 30 s
 
 
 def test_without_compression_the_grip_answer_keeps_its_times(
     monkeypatch: Any, settings: Any
 ) -> None:
     monkeypatch.setattr(grip_hold, "ES_META_LIFETIME", grip_hold.ES_META_LIFETIME)
+    monkeypatch.setattr(grip_hold, "ES_META_ROUND", grip_hold.ES_META_ROUND)
     monkeypatch.setattr(grip_hold, "NEXT_LINK_TIMEOUT", grip_hold.NEXT_LINK_TIMEOUT)
     settings.BENCH_HOLD_COMPRESS = 1.0
     BenchProjectConfig("bench.project", bench_project).ready()
-    assert (grip_hold.ES_META_LIFETIME, grip_hold.NEXT_LINK_TIMEOUT) == (3600, (1200, 1800))
+    assert (grip_hold.ES_META_LIFETIME, grip_hold.ES_META_ROUND, grip_hold.NEXT_LINK_TIMEOUT) == (
+        7200,
+        600,
+        (1800, 3600),
+    )

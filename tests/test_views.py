@@ -4,6 +4,7 @@ import json
 import logging
 import time
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import jwt
 import pytest
@@ -246,8 +247,23 @@ def test_the_next_link_has_a_spread_timeout(client: Client, pushpin: None) -> No
         assert "rel=next" in link and "link=next" in link
         timeouts.add(int(link.rsplit("timeout=", 1)[1]))
     low, high = hold.NEXT_LINK_TIMEOUT
-    assert all(low <= t <= high < 3600 for t in timeouts)  # before es-meta expires (1 h)
+    assert all(low <= t <= high < hold.ES_META_LIFETIME for t in timeouts)  # before it expires
     assert len(timeouts) > 1  # spread: streams opened together are refreshed apart
+
+
+@pytest.mark.django_db
+def test_viewers_of_a_stream_share_one_next_link(client: Client, pushpin: None) -> None:
+    # Pushpin refreshes up to 100 streams with the same link in one request, 10 links a second
+    links = set()
+    for _ in range(5):
+        before = time.time()
+        link = client.get(OPS_STREAM, HTTP_GRIP_SIG=grip_sig())["Grip-Link"]
+        links.add(link[1 : link.index(">")])
+    (uri,) = links
+    token = parse_qs(urlsplit(uri).query)["es-meta"][0]
+    expires = jwt.decode(token, django_settings.SECRET_KEY.encode(), algorithms=["HS256"])["exp"]
+    assert expires % hold.ES_META_ROUND == 0
+    assert before + hold.ES_META_LIFETIME <= expires <= before + hold.ES_META_LIFETIME + 600
 
 
 @pytest.mark.django_db

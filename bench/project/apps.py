@@ -17,4 +17,9 @@ class BenchProjectConfig(AppConfig):
             # globals on every call. Imported here: dashboards_sse.hold needs the app registry.
             from dashboards_sse import hold
 
-            hold.ES_META_LIFETIME, hold.NEXT_LINK_TIMEOUT = timescale.compressed(factor)
+            lifetime, rounding, timeouts = timescale.compressed(factor)
+            hold.ES_META_LIFETIME, hold.ES_META_ROUND, hold.NEXT_LINK_TIMEOUT = (
+                lifetime,
+                rounding,
+                timeouts,
+            )
