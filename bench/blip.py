@@ -61,7 +61,9 @@ from .throughput import current_id, integrity
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PROFILES: dict[str, dict[str, Any]] = {
-    "full": {"viewers": 10_000, "connect_rate": 200.0, "repeats": 2, "before": 5.0, "after": 10.0},
+    # after: Pushpin closes a stream whose recovery fetches failed ~80 s after a storm; the
+    # client then replays what it missed: a shorter drill counts that as lost
+    "full": {"viewers": 10_000, "connect_rate": 200.0, "repeats": 2, "before": 5.0, "after": 45.0},
     "quick": {"viewers": 300, "connect_rate": 300.0, "repeats": 2, "before": 3.0, "after": 4.0},
 }
 PROJECT_APP = "bench.project.asgi:application"
