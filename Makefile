@@ -92,6 +92,8 @@ bench: venv system-deps
 	$(PY) -m bench.items $(filter --quick,$(BENCH_ARGS))
 	$(PY) -m bench.throughput $(filter --quick,$(BENCH_ARGS))
 	$(PY) -m bench.instances $(filter --quick,$(BENCH_ARGS))
+	$(PY) -m bench.blip $(filter --quick,$(BENCH_ARGS))
+	$(PY) -m bench.hold $(if $(filter --quick,$(BENCH_ARGS)),--quick,--compress 20)
 	$(PY) -m bench.micro connect --count 300 --repeats 5 --out bench/results
 
 clean:
