@@ -41,13 +41,13 @@ from typing import Any
 
 import numpy as np
 
-from . import machine, procs, statuses
+from . import lifecycle, machine, procs, statuses
 from .analysis import Records
 from .backoff import BASE_MS, MAX_MS, Backoff
 from .handles import Publisher, Viewers
 from .lifecycle import code_version
 from .multipush import wait_quiet
-from .output import number, sayer, write_results
+from .output import number, sayer, targets_table, write_results
 from .reconnects import (
     back_summary,
     back_times,
@@ -510,16 +510,10 @@ def report(result: dict[str, Any]) -> str:
         f"bench.publisher); {o['repeats']} blips: {o['before']:g} s of pushes, Pushpin SIGTERM, "
         f"{o['down']:g} s down, started again on the same ports, every viewer back, "
         f"{o['after']:g} s of pushes. Django's request and 5xx counters sampled at 10 Hz. "
-        f"Commit {result['code']['commit']}"
-        + (" (dashboards_sse modified)" if result["code"]["dashboards_sse_modified"] else "")
+        + lifecycle.measured_commit(result["code"])
         + f"; client, Django and Pushpin on the same {result['machine'].get('nproc', '?')} CPUs.",
         "",
-        "| target | measured | |",
-        "|---|---|---|",
-    ]
-    lines += [
-        f"| {t['target']} | {t['measured']} | {'met' if t['met'] else 'not met'} |"
-        for t in result["targets"]
+        *targets_table(result["targets"]),
     ]
     rows: list[tuple[str, Any]] = [
         ("Pushpin exited on SIGTERM, s", stop_cell),
@@ -616,16 +610,6 @@ def model_cells(name: str) -> Any:
     return lambda b: f"{b['model'][name]['peak_per_100ms']} / {b['model'][name]['peak_per_s']}"
 
 
-def command(args: argparse.Namespace) -> str:
-    profile = PROFILES["quick" if args.quick else "full"]
-    changed = [
-        f"--{k.replace('_', '-')} {getattr(args, k):g}"
-        for k in profile
-        if getattr(args, k) != profile[k]
-    ]
-    return " ".join(["python -m bench.blip", *(["--quick"] if args.quick else []), *changed])
-
-
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.blip", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="300 viewers (< 2 min)")
@@ -674,7 +658,7 @@ def main(argv: list[str] | None = None) -> None:
     result = {
         "date": date.today().isoformat(),
         "profile": profile,
-        "command": command(args),
+        "command": lifecycle.command_line("bench.blip", args, PROFILES),
         "elapsed_s": round(time.monotonic() - started, 1),
         "options": {k: v for k, v in vars(args).items() if k not in ("out", "keep")},
         "method": {

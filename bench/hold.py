@@ -47,13 +47,13 @@ from typing import Any
 
 import numpy as np
 
-from . import analysis, machine, procs, waves
+from . import analysis, lifecycle, machine, procs, waves
 from .handles import Publisher, Viewers
 from .instances import load_verdict, loadavg
 from .lifecycle import code_version
 from .multipush import wait_quiet
 from .output import number as _n
-from .output import sayer, write_results
+from .output import sayer, targets_table, write_results
 from .project import timescale
 from .stack import Stack, make_template_db, run_dir
 
@@ -388,19 +388,13 @@ def report(result: dict[str, Any]) -> str:
         f"{low}-{high} s); 1 hold, no repeats. Django's request counter sampled every "
         f"{SAMPLE_S:g} s; Pushpin's requests to Django from its log. Client, Django (uvicorn, "
         f"1 worker, SQLite) and Pushpin share {result['machine'].get('nproc', '?')} CPUs. "
-        f"Commit {result['code']['commit']}"
-        + (" (dashboards_sse modified)" if result["code"]["dashboards_sse_modified"] else "")
+        + lifecycle.measured_commit(result["code"])
         + ".",
         "",
         f"Load average before: {result['load']['before']}; after: {result['load']['after']}. "
         + result["load"]["verdict"],
         "",
-        "| target | measured | |",
-        "|---|---|---|",
-    ]
-    lines += [
-        f"| {t['target']} | {t['measured']} | {'met' if t['met'] else '**not met**'} |"
-        for t in result["targets"]
+        *targets_table(result["targets"]),
     ]
     wave_cells = " / ".join(f"{v['requests']} ({k})" for k, v in r["waves"].items())
     link_cells = " / ".join(f"{v['requests']} ({k})" for k, v in p["next_link_waves"].items())
@@ -480,16 +474,6 @@ def report(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def command_line(args: argparse.Namespace) -> str:
-    profile = PROFILES["quick" if args.quick else "full"]
-    changed = [
-        f"--{k.replace('_', '-')} {getattr(args, k):g}"
-        for k in profile
-        if getattr(args, k) != profile[k]
-    ]
-    return " ".join(["python -m bench.hold", *(["--quick"] if args.quick else []), *changed])
-
-
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.hold", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="300 viewers, 2 min, compression 60")
@@ -536,7 +520,7 @@ def main(argv: list[str] | None = None) -> None:
     result: dict[str, Any] = {
         "date": date.today().isoformat(),
         "profile": profile,
-        "command": command_line(args),
+        "command": lifecycle.command_line("bench.hold", args, PROFILES),
         "elapsed_s": round(time.monotonic() - started, 1),
         "options": {
             "viewers": args.viewers,

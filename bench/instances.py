@@ -245,14 +245,9 @@ def summarize(bench: Bench) -> dict[str, Any]:
 def write(bench: Bench, summary: dict[str, Any], load: dict[str, Any], out: Path) -> Path:
     a = bench.args
     profile = PROFILES["quick" if a.quick else "full"]
-    changed = [
-        f"--{k.replace('_', '-')} {getattr(a, k):g}"
-        for k in profile
-        if getattr(a, k) != profile[k]
-    ]
+    command = lifecycle.command_line("bench.instances", a, PROFILES)
     if a.variants != list(VARIANTS):
-        changed.append(f"--variants {','.join(a.variants)}")
-    command = " ".join(["python -m bench.instances", *(["--quick"] if a.quick else []), *changed])
+        command += f" --variants {','.join(a.variants)}"
     rate = f"-rate{a.rate:g}" if a.rate != profile["rate"] else ""
     size = f"-{a.viewers}" if a.viewers != profile["viewers"] else ""
     stem = f"{date.today().isoformat()}-instances{'-quick' if a.quick else ''}{rate}{size}"

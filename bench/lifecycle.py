@@ -64,6 +64,24 @@ def code_version() -> dict[str, Any]:
     }
 
 
+def command_line(module: str, args: argparse.Namespace, profiles: Profiles) -> str:
+    """How to run this measurement again: ``python -m <module>``, ``--quick`` if given, and
+    every option of the profile that was changed from it."""
+    profile = profiles["quick" if args.quick else "full"]
+    changed = [
+        f"--{name.replace('_', '-')} {getattr(args, name):g}"
+        for name in profile
+        if getattr(args, name) != profile[name]
+    ]
+    return " ".join([f"python -m {module}", *(["--quick"] if args.quick else []), *changed])
+
+
+def measured_commit(code: dict[str, Any]) -> str:
+    """``code_version()`` as a report says it: the commit, and whether the package differed."""
+    modified = " (dashboards_sse modified)" if code["dashboards_sse_modified"] else ""
+    return f"Commit {code['commit']}{modified}"
+
+
 def start_publishing(stack: Stack) -> None:
     """Start ``stack`` and set Django up in this process with its settings: this process
     publishes (``push()``, ``batch()``, ``send_event``) as an application's would."""

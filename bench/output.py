@@ -28,6 +28,16 @@ def number(value: Any, digits: int = 1) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
+def targets_table(targets: list[dict[str, Any]]) -> list[str]:
+    """A report's targets (``target``, ``measured``, ``met``) as markdown rows, with a header;
+    what is not met in bold."""
+    rows = ["| target | measured | |", "|---|---|---|"]
+    return rows + [
+        f"| {t['target']} | {t['measured']} | {'met' if t['met'] else '**not met**'} |"
+        for t in targets
+    ]
+
+
 def write_results(stem: Path, result: dict[str, Any], markdown: str) -> None:
     """``stem``.json (every figure) and ``stem``.md (the report), which is printed too."""
     stem.parent.mkdir(parents=True, exist_ok=True)

@@ -42,7 +42,7 @@ from . import analysis, lifecycle
 from .handles import Viewers, open_viewers
 from .micro import cpu_now
 from .multipush import wait_quiet
-from .output import sayer
+from .output import sayer, targets_table
 from .stack import Stack, make_template_db
 
 VARIANTS = ("batch", "push", "send_event")
@@ -310,16 +310,11 @@ def report(result: dict[str, Any]) -> str:
         f"One publisher process (this bench), Pushpin + Django (uvicorn, 1 worker, SQLite), "
         f"{o['viewers']} SSE viewers per variant (bench.viewers, raw events, no retries), "
         f"{o['repeats']} runs of {o['seconds']:g} s per variant, variants interleaved; medians "
-        f"of runs, integrity summed over runs. Commit {result['code']['commit']}"
-        + (" (dashboards_sse modified)" if result["code"]["dashboards_sse_modified"] else "")
+        "of runs, integrity summed over runs. "
+        + lifecycle.measured_commit(result["code"])
         + f"; {result['machine'].get('nproc', '?')} CPUs shared with the viewers.",
         "",
-        "| target | measured | |",
-        "|---|---|---|",
-    ]
-    lines += [
-        f"| {t['target']} | {t['measured']} | {'met' if t['met'] else 'not met'} |"
-        for t in result["targets"]
+        *targets_table(result["targets"]),
     ]
     lines += ["", "| | " + " | ".join(LABELS[x] for x in VARIANTS) + " |"]
     lines += ["|---|" + "--:|" * len(VARIANTS)]
