@@ -218,7 +218,7 @@ def test_throughput_bench_checks_every_event_of_every_variant(tmp_path: Path) ->
 @pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx not installed")
 def test_instances_bench_measures_one_and_two_instances(tmp_path: Path) -> None:
     result = run_bench(
-        "bench.instances", tmp_path, "instances-quick", "--quick", "--viewers", "10",
+        "bench.instances", tmp_path, "instances-quick-10", "--quick", "--viewers", "10",
         "--pushes", "2", "--repeats", "1",
     )  # fmt: skip
     summary = result["summary"]

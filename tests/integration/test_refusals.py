@@ -45,10 +45,17 @@ def no_grip_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 def refused_through_pushpin(stack: Stack, timeout: float = 30) -> SSEClient:
-    """The stream through Pushpin once its handler serves (before that: 503s of its own)."""
+    """The stream through Pushpin once its handler serves (before that: 503s of its own, or,
+    once in a loaded suite run, a request taken while its services were still connecting that
+    was never answered)."""
     deadline = time.monotonic() + timeout
     while True:
-        client = SSEClient(stack.proxy_url + STREAM)
+        try:
+            client = SSEClient(stack.proxy_url + STREAM, timeout=5)
+        except TimeoutError:
+            if time.monotonic() > deadline:
+                raise
+            continue
         if client.status == 403 or time.monotonic() > deadline:
             return client
         client.close()
