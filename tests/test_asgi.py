@@ -3,7 +3,6 @@ everything else to the wrapped application."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Any
 
@@ -16,6 +15,7 @@ from bench.asgi_call import get, get_scope, request_headers
 from dashboards_sse import push
 from dashboards_sse.asgi import StreamFastPath, stream_fast_path
 from dashboards_sse.testing import capture_pushes
+from tests import own_loop
 
 KEY = "k" * 40
 OPS_STREAM = "/dashboards/testapp.ops/stream/"
@@ -50,7 +50,7 @@ def call(
     app: Any, path: str, query: str = "", sig: str | None = None, cookie: str = ""
 ) -> tuple[int, dict[str, str], bytes]:
     headers = request_headers(b"testserver", sig, cookie.encode())
-    sent = asyncio.run(get(app, get_scope(path, query.encode(), headers, ("testserver", 80))))
+    sent = own_loop.run(get, app, get_scope(path, query.encode(), headers, ("testserver", 80)))
     start = sent[0]
     body = b"".join(message.get("body", b"") for message in sent[1:])
     names = {name.decode().lower(): value.decode() for name, value in start["headers"]}

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bench import viewers
+from tests import own_loop
 
 OPEN = b"event: stream-open\ndata:\n\n"
 HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n"
@@ -91,7 +92,7 @@ async def run_pool(
 def test_a_dropped_viewer_reconnects_with_its_last_event_id(tmp_path: Path) -> None:
     server = Server()
     options = ["--events", "--ids", "--reconnect", "--spread-ms", "40", "--base-ms", "20"]
-    pool = asyncio.run(run_pool(options, reopened, server))
+    pool = own_loop.run(run_pool, options, reopened, server)
     requests = server.requests
     assert len(requests) == 3
     assert b"Last-Event-ID" not in requests[0]
@@ -112,15 +113,15 @@ def test_a_dropped_viewer_reconnects_with_its_last_event_id(tmp_path: Path) -> N
 
 def test_the_attempt_counter_restarts_once_a_stream_is_open() -> None:
     options = ["--events", "--reconnect", "--spread-ms", "40", "--base-ms", "20"]
-    pool = asyncio.run(run_pool(options, reopened, Server()))
+    pool = own_loop.run(run_pool, options, reopened, Server())
     assert pool.reopened == 1
     assert pool.attempt == {} and pool.from_live == {} and pool.down_since == {}
 
 
 def test_without_reconnect_a_dropped_viewer_stays_out() -> None:
     server = Server()
-    pool = asyncio.run(
-        run_pool(["--events", "--retries", "0"], lambda pool: pool.drops == 1, server)
+    pool = own_loop.run(
+        run_pool, ["--events", "--retries", "0"], lambda pool: pool.drops == 1, server
     )
     assert len(server.requests) == 1
     status = pool.status()
