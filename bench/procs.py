@@ -159,6 +159,22 @@ def established(port: int) -> int:
     return count
 
 
+def processes_naming(marker: str) -> list[int]:
+    """Every process whose command line contains ``marker`` (e.g. a run dir: Pushpin services
+    orphaned by a SIGKILLed runner name it)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if marker in command:
+            found.append(int(entry.name))
+    return found
+
+
 def tree(pid: int) -> list[int]:
     """A process and its children (Pushpin's runner and its four services)."""
     return [pid, *children(pid)]

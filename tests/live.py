@@ -14,7 +14,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.procs import free_port, spawn, stop, wait_for_port  # one toolkit for both harnesses
+from bench.procs import (  # one toolkit for both harnesses
+    free_port,
+    processes_naming,
+    spawn,
+    stop,
+    wait_for_port,
+)
 from bench.stack import pushpin_run_env
 
 __all__ = ["Stack", "free_port", "running_stack", "spawn", "stop", "wait_for_port"]
@@ -195,16 +201,9 @@ class Stack:
         """Pushpin services orphaned by a SIGKILLed runner (their command lines name our
         run dir)."""
         marker = str(self.workdir / "pushpin") + "/"
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            except OSError:
-                continue
-            if marker in command:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(int(entry.name), signal.SIGKILL)
+        for pid in processes_naming(marker):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
     def kill_pushpin_runner(self) -> None:
         """SIGKILL the runner alone: its services live on, as after an OOM kill."""

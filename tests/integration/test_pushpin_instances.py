@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.procs import established, free_ports
+from bench.procs import established, free_ports, processes_naming
 from tests.live import REPO, Stack, wait_for_port
 from tests.sse import SSEClient
 
@@ -149,17 +149,3 @@ def test_sigterm_to_the_launchers_pid_stops_every_process(instances: Instances) 
         time.sleep(0.1)
     assert processes_naming(marker) == []
     assert all(not Path(f"/proc/{pid}").exists() for pid in ours)
-
-
-def processes_naming(marker: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        if marker in command:
-            found.append(int(entry.name))
-    return found
